@@ -1,0 +1,102 @@
+"""Every exercise check passes its reference solution and rejects plausible mistakes, with a verdict."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helpers import toy
+from helpers.exercises import CORRECT, EXERCISES, NOT_ATTEMPTED, WRONG, check, _register_all
+
+_register_all()
+
+REFERENCES = {
+    "01.optimal_discriminator": toy.optimal_discriminator,
+    "01.value": toy.value,
+    "01.non_saturating_loss": toy.non_saturating_loss,
+    "01.jsd": toy.jsd,
+}
+
+MISTAKES = {
+    "01.optimal_discriminator": [
+        lambda p_data, p_g: p_g / (p_data + p_g),                    # the fakes' share instead of the data's
+        lambda p_data, p_g: p_data / p_g,                            # a ratio, not a probability
+        lambda p_data, p_g: np.round(p_data / (p_data + p_g)),       # a hard decision
+    ],
+    "01.value": [
+        lambda d_real, d_fake: np.mean(np.log(d_real)) + np.mean(np.log(d_fake)),      # log D(G(z))
+        lambda d_real, d_fake: -(np.mean(np.log(d_real)) + np.mean(np.log(1 - d_fake))),  # the BCE, sign flipped
+        lambda d_real, d_fake: np.mean(np.log(d_real) + np.log(1 - d_fake)) / 2,       # halved
+    ],
+    "01.non_saturating_loss": [
+        lambda d_fake: np.mean(np.log(1 - d_fake)),                  # the saturating loss
+        lambda d_fake: np.mean(np.log(d_fake)),                      # the sign forgotten
+        lambda d_fake: -np.sum(np.log(d_fake)),                      # a sum, not a mean
+    ],
+    "01.jsd": [
+        lambda p, q, x: np.trapezoid(p * np.log(p / ((p + q) / 2)), x),                 # one KL term only
+        lambda p, q, x: np.trapezoid(p * np.log(p / q), x),                             # KL(p || q)
+        lambda p, q, x: np.trapezoid(p * np.log2(2 * p / (p + q)) + q * np.log2(2 * q / (p + q)), x) / 2,  # bits
+    ],
+}
+
+
+def test_every_registered_exercise_is_tested_here():
+    assert set(EXERCISES) == set(REFERENCES) == set(MISTAKES)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCES))
+def test_reference_solution_passes(name):
+    verdict = check(name, REFERENCES[name])
+    assert verdict.status == CORRECT and verdict.passed, str(verdict)
+
+
+@pytest.mark.parametrize("name, index", [(n, i) for n in sorted(MISTAKES) for i in range(len(MISTAKES[n]))])
+def test_plausible_mistake_is_rejected_with_a_hint(name, index):
+    verdict = check(name, MISTAKES[name][index])
+    assert verdict.status == WRONG and not verdict
+    assert "Hint:" in str(verdict)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCES))
+def test_unattempted_exercise_says_so_without_error(name):
+    def blank(*args):
+        ...
+    assert check(name, blank).status == NOT_ATTEMPTED
+    assert check(name, None).status == NOT_ATTEMPTED
+
+
+def test_not_implemented_counts_as_not_attempted():
+    def stub(p_data, p_g):
+        raise NotImplementedError
+    assert check("01.optimal_discriminator", stub).status == NOT_ATTEMPTED
+
+
+def test_a_crashing_answer_gets_a_verdict_not_a_traceback():
+    verdict = check("01.value", lambda d_real, d_fake: d_real.undefined_attribute)
+    assert verdict.status == WRONG and "AttributeError" in str(verdict)
+
+
+def test_shape_and_dtype_are_checked_first():
+    verdict = check("01.optimal_discriminator", lambda p, q: (p / (p + q))[:, None])
+    assert verdict.status == WRONG and "shape" in verdict.message
+    verdict = check("01.optimal_discriminator", lambda p, q: (p // (p + q)).astype(int))
+    assert verdict.status == WRONG and "integer" in verdict.message
+    verdict = check("01.value", lambda d_real, d_fake: "about -1.4")
+    assert verdict.status == WRONG and "str" in verdict.message
+
+
+def test_tensorflow_answers_are_accepted():
+    import tensorflow as tf
+    verdict = check("01.non_saturating_loss", lambda d: -tf.reduce_mean(tf.math.log(tf.constant(d))))
+    assert verdict.passed
+
+
+def test_passing_the_result_instead_of_the_function_is_explained():
+    verdict = check("01.value", 0.5)
+    assert verdict.status == WRONG and "without calling it" in verdict.message
+
+
+def test_unknown_exercise_lists_the_known_ones():
+    verdict = check("01.no_such_exercise", toy.value)
+    assert verdict.status == WRONG and "01.value" in verdict.message
