@@ -1,0 +1,139 @@
+"""An offline quality measure for 28x28 digits, built on a small MNIST classifier that ships with the project.
+
+- ``fcd(images)``: the Fréchet distance between the classifier's features of ``images`` and of the MNIST
+  test set ("Fréchet Classifier Distance"; lower is better, real digits score near 1).
+- ``class_shares(images)``: how the classifier labels the images: coverage of the 10 classes and confidence.
+- ``evaluate(images)``: all of them in one dictionary.
+
+The classifier is retrained by ``python scripts/train_classifier.py``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+CLASSIFIER_PATH = Path(__file__).parent / "weights" / "mnist_classifier.keras"
+FEATURE_LAYER = "features"
+MIN_SHARE = 0.05
+
+
+def build_classifier():
+    """A small CNN for MNIST in the generators' range [-1, 1]; its 64-unit layer 'features' feeds the FCD."""
+    import keras
+    from keras import layers
+
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            layers.Conv2D(32, 3, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(64, 3, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Flatten(),
+            layers.Dropout(0.3),
+            layers.Dense(64, activation="relu", name=FEATURE_LAYER),
+            layers.Dropout(0.3),
+            layers.Dense(10, activation="softmax", name="probabilities"),
+        ],
+        name="mnist_classifier",
+    )
+
+
+def as_tanh_images(images) -> np.ndarray:
+    """Return images as float32 (N, 28, 28, 1) in [-1, 1], from uint8 [0, 255] or tanh input; explain bad shapes."""
+    if hasattr(images, "numpy"):
+        images = images.numpy()
+    x = np.asarray(images)
+    if x.ndim == 3:
+        x = x[..., None]
+    if x.ndim != 4 or x.shape[1:] != (28, 28, 1):
+        raise ValueError(f"expected digit images of shape (N, 28, 28) or (N, 28, 28, 1), got {x.shape}")
+    if x.dtype == np.uint8:
+        return x.astype(np.float32) / 127.5 - 1.0
+    x = x.astype(np.float32)
+    if x.min() < -1.01 or x.max() > 1.01:
+        raise ValueError(f"float images must be in [-1, 1] (a generator's tanh output); got [{x.min():.2f}, {x.max():.2f}]."
+                         " Pass uint8 images for 0..255 pixels.")
+    return x
+
+
+@lru_cache(maxsize=1)
+def load_classifier():
+    """Load the shipped classifier (once per process) and return (classifier, feature extractor)."""
+    import keras
+
+    if not CLASSIFIER_PATH.exists():
+        raise FileNotFoundError(f"The metric's classifier is missing at {CLASSIFIER_PATH}. "
+                                "Recreate it with: python scripts/train_classifier.py")
+    model = keras.models.load_model(CLASSIFIER_PATH)
+    extractor = keras.Model(model.inputs[0], [model.get_layer(FEATURE_LAYER).output, model.outputs[0]])
+    return model, extractor
+
+
+def features_and_probabilities(images, batch: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """Return the classifier's 64-d features and class probabilities for the images."""
+    x = as_tanh_images(images)
+    _, extractor = load_classifier()
+    feats, probs = [], []
+    for i in range(0, len(x), batch):
+        f, p = extractor(x[i:i + batch], training=False)
+        feats.append(np.asarray(f, dtype=np.float64))
+        probs.append(np.asarray(p, dtype=np.float64))
+    return np.concatenate(feats), np.concatenate(probs)
+
+
+def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: np.ndarray) -> float:
+    """||mu1 - mu2||^2 + Tr(C1 + C2 - 2 (C1 C2)^(1/2)), with the trace of the root from a symmetric eigenproblem."""
+    w, v = np.linalg.eigh(cov1)
+    root1 = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    cross = np.linalg.eigvalsh(root1 @ cov2 @ root1)
+    trace_root = np.sum(np.sqrt(np.clip(cross, 0, None)))
+    return float(np.sum((mu1 - mu2) ** 2) + np.trace(cov1) + np.trace(cov2) - 2 * trace_root)
+
+
+def statistics(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and covariance of feature vectors."""
+    return feats.mean(axis=0), np.cov(feats, rowvar=False)
+
+
+@lru_cache(maxsize=1)
+def reference_statistics() -> tuple[np.ndarray, np.ndarray]:
+    """Feature statistics of the 10,000 MNIST test digits, the FCD's reference."""
+    from helpers.data import load_mnist
+
+    (_, _), (x_test, _) = load_mnist(verbose=False)
+    return statistics(features_and_probabilities(x_test)[0])
+
+
+def fcd(images) -> float:
+    """Fréchet Classifier Distance between the images and the MNIST test set (lower is better)."""
+    x = as_tanh_images(images)
+    if len(x) < 100:
+        raise ValueError(f"FCD needs at least 100 images for a stable covariance, got {len(x)}")
+    mu, cov = statistics(features_and_probabilities(x)[0])
+    return frechet_distance(mu, cov, *reference_statistics())
+
+
+def class_shares(images) -> dict:
+    """The classifier's view: share of each class, classes holding >= 5%, and mean confidence."""
+    _, probs = features_and_probabilities(images)
+    shares = np.bincount(probs.argmax(axis=1), minlength=10) / len(probs)
+    return {
+        "class_shares": shares,
+        "classes_covered": int(np.sum(shares >= MIN_SHARE)),
+        "mean_confidence": float(probs.max(axis=1).mean()),
+    }
+
+
+def evaluate(images) -> dict:
+    """FCD, class shares, classes covered (>= 5% each) and mean confidence, for N >= 100 images."""
+    return {"fcd": fcd(images), **class_shares(images)}
+
+
+def summary(scores: dict) -> str:
+    """One line for a printed report."""
+    return (f"FCD {scores['fcd']:.2f} | classes >= 5%: {scores['classes_covered']}/10"
+            f" | mean confidence {scores['mean_confidence']:.3f}")
