@@ -1,0 +1,114 @@
+"""Latent sliders: explore a generator's latent space with ipywidgets.
+
+Pure functions do the work (``decode``, ``lerp``, ``slerp``, ``to_png``) so tests drive them without a
+browser; ``LatentExplorer`` only wires sliders and buttons to them::
+
+    LatentExplorer(generator).widget   # last line of a cell shows it
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+
+def latent_dim(generator) -> int:
+    """Return the latent size of a generator mapping (N, d) latents to (N, 28, 28, 1) images; explain otherwise."""
+    import keras
+
+    if not isinstance(generator, keras.Model):
+        raise TypeError(f"expected a Keras generator model, got a {type(generator).__name__}")
+    in_shape, out_shape = tuple(generator.input_shape), tuple(generator.output_shape)
+    if len(in_shape) != 2 or out_shape[1:] != (28, 28, 1):
+        raise ValueError(f"this model maps {in_shape} to {out_shape}; a generator here maps latents (None, d) to "
+                         "images (None, 28, 28, 1). Did you pass the discriminator?")
+    return int(in_shape[1])
+
+
+def decode(generator, z) -> np.ndarray:
+    """Generate images for latents z of shape (d,) or (N, d); return (28, 28) or (N, 28, 28) floats in [0, 1]."""
+    d = latent_dim(generator)
+    z = np.asarray(z, dtype=np.float32)
+    single = z.ndim == 1
+    batch = z[None] if single else z
+    if batch.ndim != 2 or batch.shape[1] != d:
+        raise ValueError(f"this generator takes latent vectors of size {d}; got an array of shape {z.shape}")
+    images = (np.asarray(generator(batch, training=False))[..., 0] + 1) / 2
+    images = np.clip(images, 0, 1)
+    return images[0] if single else images
+
+
+def lerp(z0: np.ndarray, z1: np.ndarray, t: float) -> np.ndarray:
+    """Linear interpolation between two latents."""
+    return (1 - t) * np.asarray(z0) + t * np.asarray(z1)
+
+
+def slerp(z0: np.ndarray, z1: np.ndarray, t: float) -> np.ndarray:
+    """Spherical interpolation: follows the sphere where Gaussian latents live instead of cutting through it."""
+    z0, z1 = np.asarray(z0, dtype=np.float64), np.asarray(z1, dtype=np.float64)
+    cos = np.dot(z0, z1) / (np.linalg.norm(z0) * np.linalg.norm(z1))
+    omega = np.arccos(np.clip(cos, -1.0, 1.0))
+    if omega < 1e-6:
+        return lerp(z0, z1, t)
+    return (np.sin((1 - t) * omega) * z0 + np.sin(t * omega) * z1) / np.sin(omega)
+
+
+def to_png(image: np.ndarray, scale: int = 6) -> bytes:
+    """Encode a [0, 1] grayscale image as PNG bytes, enlarged ``scale`` times without smoothing."""
+    from PIL import Image
+
+    pixels = (np.clip(image, 0, 1) * 255).astype(np.uint8)
+    pixels = np.kron(pixels, np.ones((scale, scale), dtype=np.uint8))
+    buf = io.BytesIO()
+    Image.fromarray(pixels, mode="L").save(buf, format="PNG")
+    return buf.getvalue()
+
+
+class LatentExplorer:
+    """Sliders on the first latent coordinates, a 'new random z' button, and an interpolation slider."""
+
+    def __init__(self, generator, n_sliders: int = 6, seed: int = 0, spherical: bool = True):
+        import ipywidgets as w
+
+        self.generator = generator
+        self.dim = latent_dim(generator)
+        self.rng = np.random.default_rng(seed)
+        self.spherical = spherical
+        self.z = self.rng.normal(size=self.dim)
+        self.z_end = self.rng.normal(size=self.dim)
+        self.sliders = [w.FloatSlider(value=float(self.z[i]), min=-3, max=3, step=0.1, description=f"z[{i}]",
+                                      continuous_update=True) for i in range(min(n_sliders, self.dim))]
+        self.t = w.FloatSlider(value=0.0, min=0, max=1, step=0.05, description="to z_end")
+        self.button = w.Button(description="new random z")
+        self.image = w.Image(format="png")
+        for s in self.sliders:
+            s.observe(self._on_slider, names="value")
+        self.t.observe(lambda change: self.render(), names="value")
+        self.button.on_click(lambda _: self.new_random())
+        self.widget = w.HBox([self.image, w.VBox([*self.sliders, self.t, self.button])])
+        self.render()
+
+    def current(self) -> np.ndarray:
+        """The latent shown now: z moved towards z_end by the interpolation slider."""
+        mix = slerp if self.spherical else lerp
+        return mix(self.z, self.z_end, self.t.value)
+
+    def render(self) -> None:
+        """Decode the current latent into the image widget."""
+        self.image.value = to_png(decode(self.generator, self.current()))
+
+    def _on_slider(self, change) -> None:
+        i = self.sliders.index(change["owner"])
+        self.z[i] = change["new"]
+        self.render()
+
+    def new_random(self) -> None:
+        """Draw a new z (and z_end) from N(0, I) and move the sliders to it."""
+        self.z = self.rng.normal(size=self.dim)
+        self.z_end = self.rng.normal(size=self.dim)
+        for i, s in enumerate(self.sliders):
+            s.unobserve(self._on_slider, names="value")
+            s.value = float(np.clip(self.z[i], -3, 3))
+            s.observe(self._on_slider, names="value")
+        self.render()
