@@ -217,6 +217,8 @@ def load_mnist(verbose: bool = True) -> Arrays:
             return read_cache(path)
         except (ValueError, OSError, KeyError, zipfile.BadZipFile, EOFError) as e:
             failures.append((f"local cache {path}", f"unusable, will be replaced: {e}"))
+            if verbose:
+                print(f"MNIST: the cache at {path} is unusable ({e}); fetching a fresh copy.", flush=True)
     else:
         failures.append((f"local cache {path}", "no file there yet"))
     for name, fetch in SOURCES:

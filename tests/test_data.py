@@ -155,6 +155,7 @@ def test_corrupt_cache_is_detected_and_replaced(small_mnist, monkeypatch, damage
     monkeypatch.setattr(data, "SOURCES", (("Keras download", lambda: good),))
     assert_same(data.load_mnist(), good)
     assert_same(data.read_cache(path), good)  # replaced by a verified copy
+    assert "is unusable" in capsys.readouterr().out
 
 
 def test_all_sources_failing_gives_one_clear_message(small_mnist, monkeypatch):
