@@ -239,14 +239,18 @@ def load_mnist(verbose: bool = True) -> Arrays:
     raise MnistUnavailableError(_failure_message(path, failures))
 
 
+def to_tanh_range(images_uint8: np.ndarray) -> np.ndarray:
+    """uint8 images (N, 28, 28) -> float32 (N, 28, 28, 1) in [-1, 1], the range of the generators' tanh output."""
+    return (np.asarray(images_uint8, dtype=np.float32)[..., None] - 127.5) / 127.5
+
+
 def mnist_images(limit: int | None = None, split: str = "train") -> np.ndarray:
     """Return MNIST images scaled to [-1, 1] as float32 of shape (N, 28, 28, 1), the first ``limit`` of them."""
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', not {split!r}")
     (x_train, _), (x_test, _) = load_mnist()
     x = x_train if split == "train" else x_test
-    x = x[:limit] if limit else x
-    return (x.astype(np.float32)[..., None] - 127.5) / 127.5
+    return to_tanh_range(x[:limit] if limit else x)
 
 
 def main() -> int:

@@ -129,3 +129,4 @@ def check(name: str, answer: Callable | None) -> Verdict:
 def _register_all() -> None:
     """Import the modules that register each notebook's exercises."""
     from helpers import toy  # noqa: F401  (registers the exercises of notebook 01)
+    from helpers import train  # noqa: F401  (registers the exercises of notebook 02)

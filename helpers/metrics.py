@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.data import to_tanh_range
+
 CLASSIFIER_PATH = Path(__file__).parent / "weights" / "mnist_classifier.keras"
 FEATURE_LAYER = "features"
 MIN_SHARE = 0.05
@@ -52,7 +54,7 @@ def as_tanh_images(images) -> np.ndarray:
     if x.ndim != 4 or x.shape[1:] != (28, 28, 1):
         raise ValueError(f"expected digit images of shape (N, 28, 28) or (N, 28, 28, 1), got {x.shape}")
     if x.dtype == np.uint8:
-        return x.astype(np.float32) / 127.5 - 1.0
+        return to_tanh_range(x[..., 0])
     x = x.astype(np.float32)
     if x.min() < -1.01 or x.max() > 1.01:
         raise ValueError(f"float images must be in [-1, 1] (a generator's tanh output); got [{x.min():.2f}, {x.max():.2f}]."

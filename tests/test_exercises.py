@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import toy
+from helpers import toy, train
+from helpers.data import to_tanh_range
 from helpers.exercises import CORRECT, EXERCISES, NOT_ATTEMPTED, WRONG, check, _register_all
 
 _register_all()
@@ -15,7 +16,19 @@ REFERENCES = {
     "01.value": toy.value,
     "01.non_saturating_loss": toy.non_saturating_loss,
     "01.jsd": toy.jsd,
+    "02.discriminator_loss": lambda r, f, y: float(train.discriminator_loss(r, f, y)),
+    "02.generator_loss": lambda f: float(train.generator_loss(f)),
+    "02.to_tanh_range": to_tanh_range,
 }
+
+
+def _bce(y, logit):
+    """Binary cross-entropy of a logit against target y, in numpy."""
+    return np.maximum(logit, 0) - logit * y + np.log1p(np.exp(-np.abs(logit)))
+
+
+def _sigmoid(logit):
+    return 1 / (1 + np.exp(-logit))
 
 MISTAKES = {
     "01.optimal_discriminator": [
@@ -37,6 +50,21 @@ MISTAKES = {
         lambda p, q, x: np.trapezoid(p * np.log(p / ((p + q) / 2)), x),                 # one KL term only
         lambda p, q, x: np.trapezoid(p * np.log(p / q), x),                             # KL(p || q)
         lambda p, q, x: np.trapezoid(p * np.log2(2 * p / (p + q)) + q * np.log2(2 * q / (p + q)), x) / 2,  # bits
+    ],
+    "02.discriminator_loss": [
+        lambda r, f, y: np.mean(_bce(1.0, r)) + np.mean(_bce(0.0, f)),        # smoothing ignored
+        lambda r, f, y: np.mean(_bce(y, r)) + np.mean(_bce(1 - y, f)),        # two-sided smoothing
+        lambda r, f, y: np.mean(_bce(y, _sigmoid(r))) + np.mean(_bce(0.0, _sigmoid(f))),  # sigmoid applied twice
+    ],
+    "02.generator_loss": [
+        lambda f: np.mean(_bce(0.0, f)),                                      # the label 'fake'
+        lambda f: -np.mean(_bce(0.0, f)),                                     # the saturating loss
+        lambda f: np.mean(_bce(1.0, _sigmoid(f))),                            # probabilities passed as logits
+    ],
+    "02.to_tanh_range": [
+        lambda x: (x / 255.0)[..., None],                                     # [0, 1] instead of [-1, 1]
+        lambda x: x / 127.5 - 1,                                              # no channel axis
+        lambda x: ((x - 127) // 128)[..., None],                              # integer division
     ],
 }
 
