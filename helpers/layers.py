@@ -45,9 +45,9 @@ CLASSIC_DENSE = {
 DENSE = {
     "generator": {"z_dim": 100, "hidden": (256, 512, 1024), "slope": 0.2},
     "discriminator": {"hidden": (512, 256), "slope": 0.2, "dropout": 0.3},
-    "lr": 2e-4, "beta_1": 0.5, "real_label": 0.9, "batch_size": 64,
+    "lr": 4e-4, "beta_1": 0.5, "real_label": 0.9, "batch_size": 128,
 }
-"""Notebook 02's dense GAN: wider and deeper, LeakyReLU 0.2, dropout in D, Adam(2e-4, 0.5), label smoothing."""
+"""Notebook 02's dense GAN: wider and deeper, LeakyReLU 0.2, dropout in D, Adam(4e-4, 0.5), label smoothing."""
 
 
 def dense_gan(design: dict):

@@ -111,17 +111,18 @@ def train_gan(generator, discriminator, images: np.ndarray, epochs: int, batch_s
 
 def train_for(step: Callable, images: np.ndarray, z_dim: int, seconds: float, batch_size: int = 64,
               marks: tuple[float, ...] = (), on_mark: Callable[[float, int], None] | None = None,
-              seed: int = 0) -> dict:
-    """Run ``step`` on random batches for ``seconds`` of training time; call on_mark(t, steps) at each mark.
+              seed: int = 0, max_steps: int | None = None) -> dict:
+    """Run ``step`` on random batches for ``seconds`` of training time (or ``max_steps`` steps, if sooner).
 
-    Time spent in on_mark (e.g. measuring quality) is not counted. Returns steps, seconds and images/second.
+    Calls on_mark(t, steps) at each mark; time spent there (e.g. measuring quality) is not counted.
+    Returns steps, seconds and images/second. A step limit makes a run reproducible; a time limit does not.
     """
     import tensorflow as tf
 
     rng = np.random.default_rng(seed)
     noise = tf.random.Generator.from_seed(seed)
     pending, spent, steps = sorted(marks), 0.0, 0
-    while spent < seconds:
+    while spent < seconds and (max_steps is None or steps < max_steps):
         real = images[rng.integers(0, len(images), batch_size)]
         t0 = time.perf_counter()
         step(real, noise.normal((batch_size, z_dim)))
