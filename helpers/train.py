@@ -83,8 +83,9 @@ def train_gan(generator, discriminator, images: np.ndarray, epochs: int, batch_s
     d_opt = d_opt or keras.optimizers.Adam(2e-4, beta_1=0.5)
     step = step or make_train_step(generator, discriminator, g_opt, d_opt, real_label=real_label)
     steps_per_epoch = len(images) // batch_size
-    data = (tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=seed)
-            .batch(batch_size, drop_remainder=True).prefetch(2))
+    pixels = tf.constant(images)  # one copy in TensorFlow; batches are gathered by shuffled index
+    data = (tf.data.Dataset.range(len(images)).shuffle(len(images), seed=seed)
+            .batch(batch_size, drop_remainder=True).map(lambda idx: tf.gather(pixels, idx)).prefetch(2))
     noise = tf.random.Generator.from_seed(seed)
     history: dict[str, list[float]] = {"d_loss": [], "g_loss": [], "d_real": [], "d_fake": []}
     start = time.perf_counter()
