@@ -46,3 +46,9 @@ def test_notebook_opens_with_the_shared_setup_and_never_installs(path):
     for c in cells:
         src = "".join(c["source"])
         assert "!pip" not in src and "%pip" not in src
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_opens_with_the_python3_kernel(path):
+    metadata = json.loads(path.read_text(encoding="utf-8"))["metadata"]
+    assert metadata.get("kernelspec", {}).get("name") == "python3"
