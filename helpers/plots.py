@@ -36,7 +36,7 @@ def image_grid(images, ncols: int | None = None, titles: Sequence[str] | None = 
     n = len(x)
     ncols = ncols or int(np.ceil(np.sqrt(n)))
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.3 if title else 0)),
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if title else 0)),
                              squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
@@ -44,9 +44,11 @@ def image_grid(images, ncols: int | None = None, titles: Sequence[str] | None = 
             ax.imshow(x[i], cmap="gray", vmin=0, vmax=1)
             if titles is not None:
                 ax.set_title(str(titles[i]), fontsize=8)
+    height = fig.get_figheight()
     if title:
         fig.suptitle(title)
-    fig.tight_layout(pad=0.2)
+    top = 1 - (0.35 + (0.2 if titles is not None else 0)) / height if title else 1  # room for the title
+    fig.tight_layout(pad=0.2, rect=(0, 0, 1, top))
     return fig
 
 
