@@ -87,3 +87,11 @@ def setup(seed: int = 0, verbose: bool = True) -> bool:
             f" | Keras {keras.__version__} | NumPy {np.__version__} | CPU cores: {os.cpu_count()}"
         )
     return fast
+
+
+def peak_memory_gb() -> float:
+    """The peak resident memory of this process (a notebook's kernel) so far, in GB (10^9 bytes)."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1e9 if sys.platform == "darwin" else peak * 1024 / 1e9  # bytes on macOS, KiB on Linux

@@ -77,7 +77,7 @@ def _as_array(value) -> np.ndarray | None:
     return arr if arr.dtype.kind in "biuf" else None
 
 
-def _compare(ex: Exercise, got, expected: np.ndarray, args: tuple) -> str | None:
+def _compare(ex: Exercise, got, expected: np.ndarray, args: tuple, integers_ok: bool = False) -> str | None:
     """Return what is wrong with ``got`` compared to ``expected``, or None when it matches."""
     arr = _as_array(got)
     where = ex.describe(args)
@@ -85,7 +85,7 @@ def _compare(ex: Exercise, got, expected: np.ndarray, args: tuple) -> str | None
         return f"your function returned a {type(got).__name__}; expected numbers (an array or a float)."
     if arr.shape != expected.shape:
         return f"your answer has shape {arr.shape}; expected shape {expected.shape}{where}."
-    if expected.dtype.kind == "f" and arr.dtype.kind in "biu":
+    if not integers_ok and arr.dtype.kind in "biu":
         return f"your answer has integer dtype {arr.dtype}; expected floats (did a division round?)."
     if not np.all(np.isfinite(arr)) and np.all(np.isfinite(expected)):
         return f"your answer contains NaN or infinity{where} (a log of 0, or a division by 0?)."
@@ -111,7 +111,8 @@ def check(name: str, answer: Callable | None) -> Verdict:
         return Verdict(name, WRONG, f"expected a function, got a {type(answer).__name__}. Pass the function "
                                     "itself, without calling it: check(name, my_function).")
     for args in ex.cases():
-        expected = np.asarray(ex.reference(*args), dtype=np.float64)
+        raw = np.asarray(ex.reference(*args))
+        expected = raw.astype(np.float64)
         try:
             got = answer(*args)
         except NotImplementedError:
@@ -120,7 +121,7 @@ def check(name: str, answer: Callable | None) -> Verdict:
             return Verdict(name, WRONG, f"your function raised {type(e).__name__}: {e}. Hint: {ex.hint}")
         if got is None:
             return Verdict(name, NOT_ATTEMPTED, "your function returns None: write the body and `return` the result.")
-        problem = _compare(ex, got, expected, args)
+        problem = _compare(ex, got, expected, args, integers_ok=raw.dtype.kind in "biu")
         if problem:
             return Verdict(name, WRONG, f"{problem} Hint: {ex.hint}")
     return Verdict(name, CORRECT, "correct, well done.")
@@ -130,3 +131,4 @@ def _register_all() -> None:
     """Import the modules that register each notebook's exercises."""
     from helpers import toy  # noqa: F401  (registers the exercises of notebook 01)
     from helpers import train  # noqa: F401  (registers the exercises of notebook 02)
+    from helpers import layers  # noqa: F401  (registers the exercises of notebook 03)

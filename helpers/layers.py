@@ -3,6 +3,8 @@ discriminators take those images and give one logit."""
 
 from __future__ import annotations
 
+import numpy as np
+
 
 def dense_generator(z_dim: int = 100, hidden: tuple[int, ...] = (128,), slope: float = 0.01,
                     batch_norm: bool = False, name: str = "dense_generator"):
@@ -52,7 +54,170 @@ DENSE = {
 
 def dense_gan(design: dict):
     """Build (generator, discriminator, g_opt, d_opt) from a design dictionary such as DENSE."""
+    return build_gan(design)
+
+
+# ---------------------------------------------------------------- convolutional GANs (notebook 03 on)
+
+def conv_output_size(size: int, kernel: int, stride: int, padding: str = "same") -> int:
+    """Output width of a Conv2D: ceil(size / stride) with 'same' padding, floor((size - kernel) / stride) + 1 with 'valid'."""
+    if padding == "same":
+        return -(-size // stride)
+    return (size - kernel) // stride + 1
+
+
+def conv_transpose_output_size(size: int, kernel: int, stride: int, padding: str = "same") -> int:
+    """Output width of a Conv2DTranspose: size * stride with 'same' padding, (size - 1) * stride + kernel with 'valid'."""
+    if padding == "same":
+        return size * stride
+    return (size - 1) * stride + kernel
+
+
+def dcgan_generator(z_dim: int = 100, width: int = 64, kernel: int = 4, name: str = "dcgan_generator"):
+    """DCGAN generator: Dense to 7x7x(2*width), two stride-2 Conv2DTranspose up to 14x14x(width) and 28x28x1 (tanh)."""
+    import keras
+    from keras import layers
+
+    return keras.Sequential([
+        keras.Input((z_dim,)),
+        layers.Dense(7 * 7 * 2 * width, use_bias=False), layers.BatchNormalization(), layers.ReLU(),
+        layers.Reshape((7, 7, 2 * width)),
+        layers.Conv2DTranspose(width, kernel, strides=2, padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.ReLU(),
+        layers.Conv2DTranspose(1, kernel, strides=2, padding="same", activation="tanh"),
+    ], name=name)
+
+
+def dcgan_discriminator(width: int = 64, kernel: int = 4, slope: float = 0.2, name: str = "dcgan_discriminator"):
+    """DCGAN discriminator: two stride-2 Conv2D (28 -> 14 -> 7) with LeakyReLU, batch norm on the second, one logit."""
+    import keras
+    from keras import layers
+
+    return keras.Sequential([
+        keras.Input((28, 28, 1)),
+        layers.Conv2D(width, kernel, strides=2, padding="same"), layers.LeakyReLU(slope),
+        layers.Conv2D(2 * width, kernel, strides=2, padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.LeakyReLU(slope),
+        layers.Flatten(), layers.Dense(1),
+    ], name=name)
+
+
+def tutorial_generator(z_dim: int = 100, name: str = "tutorial_generator"):
+    """The TensorFlow DCGAN tutorial's generator: Dense 7x7x256, Conv2DTranspose 5x5 to 128, 64, 1 channels."""
+    import keras
+    from keras import layers
+
+    return keras.Sequential([
+        keras.Input((z_dim,)),
+        layers.Dense(7 * 7 * 256, use_bias=False), layers.BatchNormalization(), layers.LeakyReLU(0.3),
+        layers.Reshape((7, 7, 256)),
+        layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.LeakyReLU(0.3),
+        layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.LeakyReLU(0.3),
+        layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False, activation="tanh"),
+    ], name=name)
+
+
+def tutorial_discriminator(name: str = "tutorial_discriminator"):
+    """The TensorFlow DCGAN tutorial's discriminator: Conv2D 5x5 64 and 128, stride 2, LeakyReLU, dropout 0.3."""
+    import keras
+    from keras import layers
+
+    return keras.Sequential([
+        keras.Input((28, 28, 1)),
+        layers.Conv2D(64, 5, strides=2, padding="same"), layers.LeakyReLU(0.3), layers.Dropout(0.3),
+        layers.Conv2D(128, 5, strides=2, padding="same"), layers.LeakyReLU(0.3), layers.Dropout(0.3),
+        layers.Flatten(), layers.Dense(1),
+    ], name=name)
+
+
+TUTORIAL_DCGAN = {"builders": (tutorial_generator, tutorial_discriminator), "generator": {}, "discriminator": {},
+                  "lr": 1e-4, "beta_1": 0.9, "real_label": 1.0, "batch_size": 256, "jit_compile": False}
+"""The TensorFlow DCGAN tutorial's design and settings: 5x5 kernels, Adam(1e-4), batch 256."""
+
+DCGAN = {"builders": (dcgan_generator, dcgan_discriminator), "generator": {"z_dim": 100, "width": 64, "kernel": 4},
+         "discriminator": {"width": 64, "kernel": 4}, "lr": 2e-4, "beta_1": 0.5, "real_label": 1.0,
+         "batch_size": 64, "jit_compile": True, "ema_decay": 0.999}
+"""Notebook 03's DCGAN: 4x4 kernels with stride 2, the DCGAN paper's Adam(2e-4, 0.5), batch 64, an XLA-compiled
+step, and an exponential moving average of G's weights (decay 0.999) as the generator to sample from."""
+
+
+def cgan_generator(z_dim: int = 100, n_classes: int = 10, width: int = 64, kernel: int = 4, embed: int = 50,
+                   name: str = "cgan_generator"):
+    """Conditional DCGAN generator: inputs (z, label); the label's learned embedding is joined to z, then as dcgan_generator."""
+    import keras
+    from keras import layers
+
+    z, label = keras.Input((z_dim,), name="z"), keras.Input((), dtype="int32", name="label")
+    h = layers.Concatenate()([z, layers.Embedding(n_classes, embed)(label)])
+    h = layers.ReLU()(layers.BatchNormalization()(layers.Dense(7 * 7 * 2 * width, use_bias=False)(h)))
+    h = layers.Reshape((7, 7, 2 * width))(h)
+    h = layers.Conv2DTranspose(width, kernel, strides=2, padding="same", use_bias=False)(h)
+    h = layers.ReLU()(layers.BatchNormalization()(h))
+    out = layers.Conv2DTranspose(1, kernel, strides=2, padding="same", activation="tanh")(h)
+    return keras.Model([z, label], out, name=name)
+
+
+def cgan_discriminator(n_classes: int = 10, width: int = 64, kernel: int = 4, slope: float = 0.2,
+                       name: str = "cgan_discriminator"):
+    """Conditional DCGAN discriminator: inputs (image, label); the label's embedding becomes a second image channel."""
+    import keras
+    from keras import layers
+
+    image, label = keras.Input((28, 28, 1), name="image"), keras.Input((), dtype="int32", name="label")
+    plane = layers.Reshape((28, 28, 1))(layers.Embedding(n_classes, 28 * 28)(label))
+    h = layers.Concatenate()([image, plane])
+    h = layers.LeakyReLU(slope)(layers.Conv2D(width, kernel, strides=2, padding="same")(h))
+    h = layers.Conv2D(2 * width, kernel, strides=2, padding="same", use_bias=False)(h)
+    h = layers.LeakyReLU(slope)(layers.BatchNormalization()(h))
+    return keras.Model([image, label], layers.Dense(1)(layers.Flatten()(h)), name=name)
+
+
+def transpose_overlaps(n: int, kernel: int, stride: int) -> np.ndarray:
+    """How many input positions of a 1-D transposed convolution write to each output position ('valid' padding)."""
+    counts = np.zeros((n - 1) * stride + kernel, dtype=np.int64)
+    for i in range(n):
+        counts[i * stride:i * stride + kernel] += 1
+    return counts
+
+
+def ema_update(average: np.ndarray, weights: np.ndarray, decay: float) -> np.ndarray:
+    """One step of an exponential moving average: decay * average + (1 - decay) * weights."""
+    return decay * np.asarray(average) + (1.0 - decay) * np.asarray(weights)
+
+
+def build_gan(design: dict):
+    """Build (generator, discriminator, g_opt, d_opt) from a design dictionary such as DCGAN or DENSE."""
     import keras
 
+    make_g, make_d = design.get("builders", (dense_generator, dense_discriminator))
     opt = lambda: keras.optimizers.Adam(design["lr"], beta_1=design["beta_1"])  # noqa: E731
-    return dense_generator(**design["generator"]), dense_discriminator(**design["discriminator"]), opt(), opt()
+    return make_g(**design["generator"]), make_d(**design["discriminator"]), opt(), opt()
+
+
+# ---------------------------------------------------------------- exercises of notebook 03
+
+def _register_exercises() -> None:
+    from helpers.exercises import Exercise, register
+
+    conv_cases = lambda: [(28, 4, 2, "same"), (28, 5, 2, "valid"), (7, 3, 1, "valid"), (13, 4, 2, "same"),  # noqa: E731
+                          (14, 5, 2, "valid"), (9, 3, 3, "same")]
+    where = lambda a: f" for size={a[0]}, kernel={a[1]}, stride={a[2]}, padding={a[3]!r}"  # noqa: E731
+    register(Exercise("03.conv_output_size", conv_output_size, conv_cases, describe=where,
+                      hint="'same': ceil(size / stride), e.g. -(-size // stride); "
+                           "'valid': (size - kernel) // stride + 1."))
+    register(Exercise("03.conv_transpose_output_size", conv_transpose_output_size, conv_cases, describe=where,
+                      hint="'same': size * stride; 'valid': (size - 1) * stride + kernel."))
+    register(Exercise("03.transpose_overlaps", transpose_overlaps,
+                      lambda: [(5, 3, 2), (5, 4, 2), (4, 5, 2), (3, 3, 3), (6, 2, 1)],
+                      describe=lambda a: f" for n={a[0]}, kernel={a[1]}, stride={a[2]}",
+                      hint="input i writes to outputs i*stride ... i*stride + kernel - 1; the output has "
+                           "(n - 1) * stride + kernel positions."))
+    rng = np.random.default_rng(5)
+    register(Exercise("03.ema_update", ema_update,
+                      lambda: [(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), 0.999), (np.zeros(2), np.ones(2), 0.9)],
+                      hint="the average keeps most of itself: decay * average + (1 - decay) * weights."))
+
+
+_register_exercises()

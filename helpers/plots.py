@@ -82,3 +82,39 @@ def loss_curves(history: Mapping[str, Sequence[float]], title: str | None = None
         ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def tile(images, ncols: int | None = None, pad: int = 2) -> np.ndarray:
+    """Tile images (uint8 or tanh-scaled) into one float image in [0, 1], square by default, with gaps of ``pad``."""
+    x = to_display(images)
+    n, h, w = x.shape
+    ncols = ncols or int(np.ceil(np.sqrt(n)))
+    nrows = int(np.ceil(n / ncols))
+    out = np.ones((nrows * (h + pad) + pad, ncols * (w + pad) + pad), np.float32)
+    for i in range(n):
+        r, c = divmod(i, ncols)
+        out[pad + r * (h + pad):pad + r * (h + pad) + h, pad + c * (w + pad):pad + c * (w + pad) + w] = x[i]
+    return out
+
+
+def animated_gif(frames: Sequence, captions: Sequence[str] | None = None, ncols: int | None = None,
+                 scale: int = 2, ms_per_frame: int = 400) -> bytes:
+    """An animated GIF (bytes) of image grids, one grid per frame, each captioned (e.g. 'epoch 3')."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    if len(frames) == 0:
+        raise ValueError("animated_gif needs at least one frame: a batch of images per frame")
+    pictures = []
+    for i, batch in enumerate(frames):
+        grid = np.pad(tile(batch, ncols), ((12 // scale + 1, 0), (0, 0)), constant_values=1.0)
+        pic = Image.fromarray(np.round(grid * 255).astype(np.uint8)).resize(
+            (grid.shape[1] * scale, grid.shape[0] * scale), Image.NEAREST)
+        if captions is not None:
+            ImageDraw.Draw(pic).text((4, 1), str(captions[i]), fill=0)
+        pictures.append(pic)
+    buffer = io.BytesIO()
+    pictures[0].save(buffer, format="GIF", save_all=True, append_images=pictures[1:], duration=ms_per_frame,
+                     loop=0)
+    return buffer.getvalue()

@@ -8,8 +8,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -33,81 +37,244 @@ def generator_loss(fake_logit):
 
 
 def make_train_step(generator, discriminator, g_opt, d_opt, real_label: float = 1.0,
-                    jit_compile: bool = False) -> Callable:
-    """Return step(real, z) -> dict of d_loss, g_loss, d_real, d_fake: one D update, then one G update."""
+                    jit_compile: bool = False, strategy=None, ema=None, ema_decay: float = 0.999) -> Callable:
+    """Return step(real, z[, labels]) -> dict of d_loss, g_loss, d_real, d_fake: one D update, then one G update.
+
+    A conditional GAN (G takes [z, label], D takes [image, label]) is trained on each real batch's labels,
+    and its fakes are drawn for the same labels.
+
+    With ``ema`` (a copy of the generator, see ``ema_copy``), each step also moves the copy's weights a
+    fraction 1 - decay towards the generator's: an average over the last ~1 / (1 - decay) steps, where
+    decay = min(``ema_decay``, (1 + t) / (10 + t)) after t steps, so that early weights are soon forgotten.
+
+    With a ``tf.distribute`` strategy (models and optimizers built in its scope), each replica takes its
+    slice of the batch and the optimizers sum the replicas' gradients, each scaled by 1 / replicas.
+    """
     import tensorflow as tf
 
-    @tf.function(jit_compile=jit_compile)
-    def step(real, z):
+    conditional = len(generator.inputs) == 2  # a conditional GAN: G(z, label), D(image, label)
+
+    def G(z, y):
+        return generator([z, y] if conditional else z, training=True)
+
+    def D(x, y):
+        return discriminator([x, y] if conditional else x, training=True)
+
+    def replica_step(real, z, y=None):
+        replicas, scale = 1, 1.0
+        if strategy is not None:
+            ctx = tf.distribute.get_replica_context()
+            replicas, i = ctx.num_replicas_in_sync, ctx.replica_id_in_sync_group
+            per = tf.shape(real)[0] // replicas
+            real, z = real[i * per:(i + 1) * per], z[i * per:(i + 1) * per]
+            y = None if y is None else y[i * per:(i + 1) * per]
+            scale = 1.0 / replicas
         with tf.GradientTape() as d_tape:
-            fake = generator(z, training=True)
-            real_logit = discriminator(real, training=True)
-            fake_logit = discriminator(fake, training=True)
+            real_logit = D(real, y)
+            fake_logit = D(G(z, y), y)
             d_loss = discriminator_loss(real_logit, fake_logit, real_label)
-        d_grads = d_tape.gradient(d_loss, discriminator.trainable_variables)
+            d_scaled = d_loss * scale
+        d_grads = d_tape.gradient(d_scaled, discriminator.trainable_variables)
         d_opt.apply_gradients(zip(d_grads, discriminator.trainable_variables))
         with tf.GradientTape() as g_tape:
-            fake_logit = discriminator(generator(z, training=True), training=True)
+            fake_logit = D(G(z, y), y)
             g_loss = generator_loss(fake_logit)
-        g_grads = g_tape.gradient(g_loss, generator.trainable_variables)
+            g_scaled = g_loss * scale
+        g_grads = g_tape.gradient(g_scaled, generator.trainable_variables)
         g_opt.apply_gradients(zip(g_grads, generator.trainable_variables))
+        if ema is not None:  # warm-up: the average forgets faster early on, while G changes fast
+            steps = tf.cast(g_opt.iterations, tf.float32)
+            decay = tf.minimum(ema_decay, (1.0 + steps) / (10.0 + steps))
+            for avg, w in zip(ema.weights, generator.weights):
+                avg.assign(decay * avg + (1.0 - decay) * w)
         return {"d_loss": d_loss, "g_loss": g_loss,
                 "d_real": tf.reduce_mean(tf.sigmoid(real_logit)), "d_fake": tf.reduce_mean(tf.sigmoid(fake_logit))}
+
+    if strategy is None:
+        return tf.function(replica_step, jit_compile=jit_compile)
+
+    @tf.function
+    def step(real, z, y=None):
+        out = strategy.run(replica_step, args=(real, z, y))
+        return {k: strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None) for k, v in out.items()}
 
     return step
 
 
-def check_models(generator, discriminator, images: np.ndarray) -> int:
-    """Check that G maps (N, d) latents to images shaped like ``images`` and D maps them to one logit; return d."""
+def ema_copy(generator):
+    """A copy of the generator (same architecture and weights) to hold the moving average of its weights."""
+    import keras
+
+    copy = keras.models.clone_model(generator)
+    copy.set_weights(generator.get_weights())
+    return copy
+
+
+def check_models(generator, discriminator, images: np.ndarray, labels: np.ndarray | None = None) -> int:
+    """Check that G maps (N, d) latents (and labels) to images shaped like ``images`` and D gives one logit; return d."""
     shape = tuple(images.shape[1:])
-    if len(generator.input_shape) != 2:
-        raise ValueError(f"the generator should take latent vectors (None, d), it takes {generator.input_shape}")
-    if tuple(generator.output_shape[1:]) != shape:
-        raise ValueError(f"the generator makes images of shape {generator.output_shape[1:]}, the data has {shape}")
-    if tuple(discriminator.output_shape[1:]) != (1,):
+    conditional = len(generator.inputs) == 2
+    if conditional != (labels is not None):
+        raise ValueError("a conditional generator (inputs z and label) needs labels=..., one per image"
+                         if conditional else "labels were given, but the generator takes only z")
+    if labels is not None and len(labels) != len(images):
+        raise ValueError(f"{len(labels)} labels for {len(images)} images: pass one label per image")
+    z_shape = tuple(generator.inputs[0].shape)
+    if len(z_shape) != 2:
+        raise ValueError(f"the generator should take latent vectors (None, d), it takes {z_shape}")
+    out_shape = tuple(generator.outputs[0].shape[1:])
+    if out_shape != shape:
+        raise ValueError(f"the generator makes images of shape {out_shape}, the data has {shape}"
+                         + (" (add a channel axis: images[..., None])" if shape == out_shape[:-1] else ""))
+    if tuple(discriminator.outputs[0].shape[1:]) != (1,):
         raise ValueError(f"the discriminator should output one logit per image, (None, 1); it outputs "
-                         f"{discriminator.output_shape}")
-    return int(generator.input_shape[1])
+                         f"{tuple(discriminator.outputs[0].shape)}")
+    return int(z_shape[1])
+
+
+def make_checkpoint(generator, discriminator, g_opt, d_opt, directory: str | os.PathLike | None, **extra):
+    """A checkpoint of everything training changes: both models, both optimizers, the step and training time.
+
+    ``extra`` names more objects to save (e.g. ema=...). Returns (checkpoint, manager), manager None without a
+    directory; ``checkpoint.step`` counts the steps
+    done, ``checkpoint.seconds`` the training time spent. ``manager.save()`` writes a numbered checkpoint; the index moves to it only once
+    it is complete, so an interrupted save never leaves a broken latest checkpoint.
+    """
+    import tensorflow as tf
+
+    for opt, model in ((g_opt, generator), (d_opt, discriminator)):
+        if not opt.built:
+            opt.build(model.trainable_variables)  # create the slots now, so that restoring fills them
+    # Keras 3 models are not tracked by tf.train.Checkpoint: list their variables (weights, batch-norm
+    # statistics, dropout seeds) explicitly; the optimizers carry their own slots.
+    tracked = {name: [v.value for v in model.variables]
+               for name, model in {"generator": generator, "discriminator": discriminator, **extra}.items()}
+    ckpt = tf.train.Checkpoint(**tracked, g_opt=g_opt, d_opt=d_opt,
+                               step=tf.Variable(0, dtype=tf.int64), seconds=tf.Variable(0.0, dtype=tf.float64))
+    if directory is None:
+        return ckpt, None
+    return ckpt, tf.train.CheckpointManager(ckpt, os.fspath(directory), max_to_keep=2)
+
+
+def _save(manager, history: dict) -> str:
+    """Save the checkpoint and, beside it, the history (atomically: written to a temporary file, then renamed)."""
+    path = manager.save(checkpoint_number=int(manager.checkpoint.step))
+    tmp = Path(manager.directory) / "history.json.tmp"
+    tmp.write_text(json.dumps(history))
+    os.replace(tmp, Path(manager.directory) / "history.json")
+    return path
+
+
+def _restore(manager, verbose: bool) -> dict:
+    """Restore the latest checkpoint, if there is one, and return the history saved with it."""
+    empty = _empty_history()
+    if manager.latest_checkpoint is None:
+        return empty
+    manager.checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+    steps = int(manager.checkpoint.step)
+    history_file = Path(manager.directory) / "history.json"
+    history = json.loads(history_file.read_text()) if history_file.exists() else empty
+    history = {k: v[:steps] if k != "epoch_time_s" else v for k, v in history.items()}
+    if verbose:
+        print(f"resuming from {manager.latest_checkpoint}: {steps} steps done, "
+              f"{float(manager.checkpoint.seconds):.0f} s of training")
+    return history
+
+
+def epoch_order(n: int, epoch: int, seed: int = 0) -> np.ndarray:
+    """The shuffled order of the ``n`` training images in epoch ``epoch`` (1, 2, ...): fixed by seed and epoch."""
+    return np.random.default_rng([seed, epoch]).permutation(n)
 
 
 def train_gan(generator, discriminator, images: np.ndarray, epochs: int, batch_size: int = 64,
               g_opt=None, d_opt=None, real_label: float = 1.0, time_budget_s: float | None = None,
               on_epoch_end: Callable[[int, dict], None] | None = None, step: Callable | None = None,
-              seed: int = 0, verbose: bool = True) -> dict:
-    """Train for ``epochs`` epochs (or until ``time_budget_s`` runs out); return the per-step history."""
+              seed: int = 0, verbose: bool = True, checkpoint_dir: str | os.PathLike | None = None,
+              checkpoint_every_s: float = 60.0, jit_compile: bool = False, strategy=None, ema=None,
+              ema_decay: float = 0.999, labels: np.ndarray | None = None) -> dict:
+    """Train for ``epochs`` epochs (or until ``time_budget_s`` of training time runs out); return the per-step history.
+
+    ``images`` are float32 in [-1, 1] or uint8 pixels (scaled batch by batch, 4x less memory). With a
+    ``checkpoint_dir``, training saves there every ``checkpoint_every_s`` seconds, at every epoch's end and
+    when interrupted, and a new call resumes from the latest checkpoint: same step, optimizer state, and
+    the same latents and data order (both are fixed by ``seed`` and the step). The time budget counts training time across resumptions.
+    """
     import keras
     import tensorflow as tf
 
-    z_dim = check_models(generator, discriminator, images)
+    from helpers.data import as_tanh_batch
+
+    z_dim = check_models(generator, discriminator, images, labels)
     g_opt = g_opt or keras.optimizers.Adam(2e-4, beta_1=0.5)
     d_opt = d_opt or keras.optimizers.Adam(2e-4, beta_1=0.5)
-    step = step or make_train_step(generator, discriminator, g_opt, d_opt, real_label=real_label)
+    step = step or make_train_step(generator, discriminator, g_opt, d_opt, real_label=real_label,
+                                   jit_compile=jit_compile, strategy=strategy, ema=ema, ema_decay=ema_decay)
     steps_per_epoch = len(images) // batch_size
-    pixels = tf.constant(images)  # one copy in TensorFlow; batches are gathered by shuffled index
-    data = (tf.data.Dataset.range(len(images)).shuffle(len(images), seed=seed)
-            .batch(batch_size, drop_remainder=True).map(lambda idx: tf.gather(pixels, idx)).prefetch(2))
-    noise = tf.random.Generator.from_seed(seed)
-    history: dict[str, list[float]] = {"d_loss": [], "g_loss": [], "d_real": [], "d_fake": []}
-    start = time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        bar = keras.utils.Progbar(steps_per_epoch, stateful_metrics=list(history)) if verbose else None
-        if verbose:
-            print(f"epoch {epoch}/{epochs}")
-        for i, real in enumerate(data, 1):
-            out = step(real, noise.normal((batch_size, z_dim)))
-            values = [(k, float(v)) for k, v in out.items()]
-            for k, v in values:
-                history[k].append(v)
-            if bar is not None and (i % 20 == 0 or i == steps_per_epoch):
-                bar.update(i, values=values)
-        history.setdefault("epoch_time_s", []).append(time.perf_counter() - start)
-        if on_epoch_end:
-            on_epoch_end(epoch, history)
-        if time_budget_s is not None and time.perf_counter() - start >= time_budget_s:
-            if verbose and epoch < epochs:
-                print(f"time budget of {time_budget_s:.0f} s reached after epoch {epoch}")
-            break
+    if steps_per_epoch == 0:
+        raise ValueError(f"{len(images)} images are fewer than one batch of {batch_size}: pass more images "
+                         f"or a smaller batch_size")
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        for opt, model in ((g_opt, generator), (d_opt, discriminator)):
+            if not opt.built:
+                opt.build(model.trainable_variables)  # optimizer slots live beside the model's variables
+    extra = {"ema": ema} if ema is not None else {}
+    ckpt, manager = make_checkpoint(generator, discriminator, g_opt, d_opt, checkpoint_dir, **extra)
+    history = _restore(manager, verbose) if manager is not None else _empty_history()
+    done = int(ckpt.step)
+    first_epoch, first_batch = done // steps_per_epoch + 1, done % steps_per_epoch
+    last_save = time.perf_counter()
+    try:
+        for epoch in range(first_epoch, epochs + 1):
+            if time_budget_s is not None and float(ckpt.seconds) >= time_budget_s:
+                break
+            order = epoch_order(len(images), epoch, seed)
+            bar = keras.utils.Progbar(steps_per_epoch, stateful_metrics=list(history)) if verbose else None
+            if verbose:
+                print(f"epoch {epoch}/{epochs}")
+            for i in range(first_batch if epoch == first_epoch else 0, steps_per_epoch):
+                batch = np.sort(order[i * batch_size:(i + 1) * batch_size])
+                real = as_tanh_batch(images[batch])
+                t0 = time.perf_counter()
+                z = tf.random.stateless_normal((batch_size, z_dim), seed=[seed, int(ckpt.step)])  # fixed by step
+                out = step(real, z) if labels is None else step(real, z, labels[batch])
+                values = [(k, float(v)) for k, v in out.items()]
+                ckpt.seconds.assign_add(time.perf_counter() - t0)
+                ckpt.step.assign_add(1)
+                for k, v in values:
+                    history.setdefault(k, []).append(v)
+                if bar is not None and ((i + 1) % 20 == 0 or i + 1 == steps_per_epoch):
+                    bar.update(i + 1, values=values)
+                if manager is not None and time.perf_counter() - last_save >= checkpoint_every_s:
+                    _save(manager, history)
+                    last_save = time.perf_counter()
+                if time_budget_s is not None and float(ckpt.seconds) >= time_budget_s:
+                    break
+            history["epoch_time_s"].append(float(ckpt.seconds))
+            if manager is not None:
+                _save(manager, history)
+                last_save = time.perf_counter()
+            if on_epoch_end:
+                on_epoch_end(epoch, history)
+            if time_budget_s is not None and float(ckpt.seconds) >= time_budget_s:
+                if verbose and epoch < epochs:
+                    print(f"time budget of {time_budget_s:.0f} s of training reached in epoch {epoch}")
+                break
+    except KeyboardInterrupt:
+        if manager is None:
+            print(f"\ninterrupted after {int(ckpt.step)} steps; without a checkpoint_dir this run cannot be resumed")
+        else:
+            path = _save(manager, history)
+            print(f"\ninterrupted after {int(ckpt.step)} steps; saved {path}. Run the same cell again to resume.")
+        history["interrupted"] = True
     return history
+
+
+_STEP_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
+
+
+def _empty_history() -> dict[str, list[float]]:
+    """A history with no steps yet."""
+    return {**{k: [] for k in _STEP_KEYS}, "epoch_time_s": []}
 
 
 def train_for(step: Callable, images: np.ndarray, z_dim: int, seconds: float, batch_size: int = 64,
@@ -120,11 +287,13 @@ def train_for(step: Callable, images: np.ndarray, z_dim: int, seconds: float, ba
     """
     import tensorflow as tf
 
+    from helpers.data import as_tanh_batch
+
     rng = np.random.default_rng(seed)
     noise = tf.random.Generator.from_seed(seed)
     pending, spent, steps = sorted(marks), 0.0, 0
     while spent < seconds and (max_steps is None or steps < max_steps):
-        real = images[rng.integers(0, len(images), batch_size)]
+        real = as_tanh_batch(images[np.sort(rng.integers(0, len(images), batch_size))])
         t0 = time.perf_counter()
         step(real, noise.normal((batch_size, z_dim)))
         spent += time.perf_counter() - t0

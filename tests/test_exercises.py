@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import toy, train
+from helpers import layers, toy, train
 from helpers.data import to_tanh_range
 from helpers.exercises import CORRECT, EXERCISES, NOT_ATTEMPTED, WRONG, check, _register_all
 
@@ -19,6 +19,10 @@ REFERENCES = {
     "02.discriminator_loss": lambda r, f, y: float(train.discriminator_loss(r, f, y)),
     "02.generator_loss": lambda f: float(train.generator_loss(f)),
     "02.to_tanh_range": to_tanh_range,
+    "03.conv_output_size": layers.conv_output_size,
+    "03.conv_transpose_output_size": layers.conv_transpose_output_size,
+    "03.transpose_overlaps": layers.transpose_overlaps,
+    "03.ema_update": layers.ema_update,
 }
 
 
@@ -65,6 +69,26 @@ MISTAKES = {
         lambda x: (x / 255.0)[..., None],                                     # [0, 1] instead of [-1, 1]
         lambda x: x / 127.5 - 1,                                              # no channel axis
         lambda x: ((x - 127) // 128)[..., None],                              # integer division
+    ],
+    "03.conv_output_size": [
+        lambda n, k, s, p: n // s,                                             # floor, padding ignored
+        lambda n, k, s, p: -(-n // s) if p == "same" else (n - k) // s,        # the +1 forgotten
+        lambda n, k, s, p: (n - k) // s + 1,                                   # 'valid' for both
+    ],
+    "03.conv_transpose_output_size": [
+        lambda n, k, s, p: n * s,                                              # 'same' for both
+        lambda n, k, s, p: n * s if p == "same" else n * s + k,                # off by stride
+        lambda n, k, s, p: n * s if p == "same" else (n - 1) * s + k - 1,      # off by one
+    ],
+    "03.transpose_overlaps": [
+        lambda n, k, s: np.convolve(np.ones(n), np.ones(k)).astype(int),        # stride forgotten
+        lambda n, k, s: np.full((n - 1) * s + k, k // s),                      # the average, not the pattern
+        lambda n, k, s: np.add.reduceat(np.ones(n * s), np.arange(0, n * s, s)),  # the wrong length
+    ],
+    "03.ema_update": [
+        lambda a, w, d: (1 - d) * a + d * w,                                   # the weights dominate
+        lambda a, w, d: d * a + w,                                             # no (1 - decay)
+        lambda a, w, d: (a + w) / 2,                                           # a plain mean
     ],
 }
 

@@ -11,7 +11,7 @@ import helpers  # noqa: F401  (the promise: load_model works after `import helpe
 from helpers import metrics
 
 WEIGHTS = Path(helpers.__file__).parent / "weights"
-GENERATORS = {"dense_generator.keras": 2_000_000}
+GENERATORS = {"dense_generator.keras": 2_000_000, "dcgan_generator.keras": 4_000_000}
 
 
 @pytest.mark.parametrize("name, max_bytes", sorted(GENERATORS.items()))
@@ -27,3 +27,15 @@ def test_shipped_generator_loads_and_draws_all_ten_digits(name, max_bytes):
     assert -1 <= images.min() and images.max() <= 1
     scores = metrics.evaluate(images)
     assert scores["classes_covered"] == 10 and scores["fcd"] < 40
+
+
+def test_shipped_dcgan_pair_fits_5_mb_and_its_discriminator_prefers_real_digits():
+    import keras
+    from helpers.data import mnist_images
+    g_path, d_path = WEIGHTS / "dcgan_generator.keras", WEIGHTS / "dcgan_discriminator.keras"
+    assert g_path.stat().st_size + d_path.stat().st_size <= 5_000_000
+    disc = keras.models.load_model(d_path)
+    assert disc.input_shape[1:] == (28, 28, 1) and disc.output_shape[1:] == (1,)
+    real = mnist_images(limit=500, split="test")
+    noise = np.random.default_rng(0).uniform(-1, 1, real.shape).astype("float32")
+    assert np.mean(disc(real, training=False).numpy()) > np.mean(disc(noise, training=False).numpy())

@@ -1,0 +1,45 @@
+"""Shared by the benchmark scripts: train one design for a wall-clock budget and measure it at marks."""
+
+from __future__ import annotations
+
+import os
+import platform
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from helpers import layers, metrics, train
+
+
+def machine() -> str:
+    """One line naming the machine and the software versions."""
+    return (f"machine: {os.cpu_count()} CPU cores, {platform.machine()}, TensorFlow {tf.__version__}, "
+            f"Keras {keras.__version__}, Python {platform.python_version()}")
+
+
+def run(name: str, design: dict, images: np.ndarray, minutes: float, n_eval: int,
+        marks_min: tuple[float, ...] = (1, 2, 5, 10)) -> list[dict]:
+    """Train one design for ``minutes`` of training time; return the metric at each mark (and at the end)."""
+    keras.utils.set_random_seed(0)
+    gen, disc, g_opt, d_opt = layers.build_gan(design)
+    ema = train.ema_copy(gen) if design.get("ema_decay") else None
+    step = train.make_train_step(gen, disc, g_opt, d_opt, real_label=design["real_label"],
+                                 jit_compile=design.get("jit_compile", False), ema=ema,
+                                 ema_decay=design.get("ema_decay") or 0.999)
+    sampler = ema if ema is not None else gen
+    z = np.random.default_rng(1).normal(size=(n_eval, gen.input_shape[1])).astype("float32")
+    rows = []
+
+    def measure(mark: float, steps: int) -> None:
+        scores = metrics.evaluate(sampler.predict(z, batch_size=500, verbose=0))
+        rows.append({"design": name, "minutes": mark / 60, "steps": steps, **scores})
+        print(f"{name:9s} {mark / 60:5.1f} min  {steps:6d} steps  {metrics.summary(scores)}", flush=True)
+
+    marks = sorted({m * 60 for m in marks_min if m <= minutes} | {minutes * 60})
+    speed = train.train_for(step, images, gen.input_shape[1], minutes * 60, design["batch_size"],
+                            marks=tuple(marks), on_mark=measure)
+    print(f"{name:9s} {speed['images_per_s']:.0f} training images/s ({speed['steps']} steps)", flush=True)
+    for row in rows:
+        row["images_per_s"] = speed["images_per_s"]
+    return rows
