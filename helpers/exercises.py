@@ -132,3 +132,4 @@ def _register_all() -> None:
     from helpers import toy  # noqa: F401  (registers the exercises of notebook 01)
     from helpers import train  # noqa: F401  (registers the exercises of notebook 02)
     from helpers import layers  # noqa: F401  (registers the exercises of notebook 03)
+    from helpers import metrics  # noqa: F401  (registers the exercises of notebook 06)

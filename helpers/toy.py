@@ -91,6 +91,13 @@ def jsd(p: np.ndarray, q: np.ndarray, x: np.ndarray) -> float:
     return 0.5 * integrate(kl_pm, x) + 0.5 * integrate(kl_qm, x)
 
 
+def wasserstein_1d(p: np.ndarray, q: np.ndarray, x: np.ndarray) -> float:
+    """The Wasserstein-1 distance between two densities on a grid: the area between their cumulative distributions."""
+    dx = np.diff(x)
+    cdf = lambda d: np.concatenate([[0.0], np.cumsum((d[1:] + d[:-1]) / 2 * dx)])  # noqa: E731
+    return integrate(np.abs(cdf(np.asarray(p, float)) - cdf(np.asarray(q, float))), x)
+
+
 def value_at_optimum(p: np.ndarray, q: np.ndarray, x: np.ndarray) -> float:
     """V(D*, G) = integral of p log D* + q log(1 - D*), computed directly on the grid x."""
     d = optimal_discriminator(np.maximum(p, EPS), np.maximum(q, EPS))
@@ -187,10 +194,11 @@ def make_gan_step(gen, disc, g_opt, d_opt, loss: str = "non-saturating", pack: i
 def train_toy_gan(sample_real: Callable[[int, np.random.Generator], np.ndarray], gen, disc, steps: int,
                   batch: int = 256, loss: str = "non-saturating", lr: float = 1e-3, pack: int = 1,
                   every: int = 100, on_snapshot: Callable[[int], None] | None = None, seed: int = 0,
-                  g_opt=None, d_opt=None) -> dict:
-    """Train a toy GAN for ``steps`` steps; record losses and mean D outputs; call on_snapshot(step) every ``every``.
+                  g_opt=None, d_opt=None, step: Callable | None = None) -> dict:
+    """Train a toy GAN for ``steps`` steps; record what each step reports; call on_snapshot(step) every ``every``.
 
-    Both players use Adam(lr, beta_1=0.5) unless an optimizer is passed for either.
+    Both players use Adam(lr, beta_1=0.5) unless an optimizer is passed for either; ``step`` replaces the
+    standard GAN step (e.g. ``helpers.train.make_wgan_step``).
     """
     import keras
 
@@ -198,15 +206,16 @@ def train_toy_gan(sample_real: Callable[[int, np.random.Generator], np.ndarray],
     z_dim = gen.input_shape[-1]
     g_opt = g_opt or keras.optimizers.Adam(lr, beta_1=0.5)
     d_opt = d_opt or keras.optimizers.Adam(lr, beta_1=0.5)
-    step = make_gan_step(gen, disc, g_opt, d_opt, loss=loss, pack=pack)
-    history = {"d_loss": [], "g_loss": [], "d_real": [], "d_fake": []}
+    step = step or make_gan_step(gen, disc, g_opt, d_opt, loss=loss, pack=pack)
+    history: dict[str, list[float]] = {"d_loss": [], "g_loss": [], "d_real": [], "d_fake": []}
     if on_snapshot:
         on_snapshot(0)
     for i in range(1, steps + 1):
         real = sample_real(batch, rng)
         z = rng.normal(size=(batch, z_dim)).astype(np.float32)
-        for key, v in zip(history, step(real, z)):
-            history[key].append(float(v))
+        out = step(real, z)
+        for key, v in (out.items() if isinstance(out, dict) else zip(("d_loss", "g_loss", "d_real", "d_fake"), out)):
+            history.setdefault(key, []).append(float(v))
         if on_snapshot and (i % every == 0 or i == steps):
             on_snapshot(i)
     return history

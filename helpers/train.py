@@ -82,11 +82,8 @@ def make_train_step(generator, discriminator, g_opt, d_opt, real_label: float = 
             g_scaled = g_loss * scale
         g_grads = g_tape.gradient(g_scaled, generator.trainable_variables)
         g_opt.apply_gradients(zip(g_grads, generator.trainable_variables))
-        if ema is not None:  # warm-up: the average forgets faster early on, while G changes fast
-            steps = tf.cast(g_opt.iterations, tf.float32)
-            decay = tf.minimum(ema_decay, (1.0 + steps) / (10.0 + steps))
-            for avg, w in zip(ema.weights, generator.weights):
-                avg.assign(decay * avg + (1.0 - decay) * w)
+        if ema is not None:
+            update_average(ema, generator, g_opt.iterations, ema_decay)
         return {"d_loss": d_loss, "g_loss": g_loss,
                 "d_real": tf.reduce_mean(tf.sigmoid(real_logit)), "d_fake": tf.reduce_mean(tf.sigmoid(fake_logit))}
 
@@ -99,6 +96,78 @@ def make_train_step(generator, discriminator, g_opt, d_opt, real_label: float = 
         return {k: strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None) for k, v in out.items()}
 
     return step
+
+
+def interpolation_weights(n: int, rank: int, seed=None):
+    """alpha ~ U(0, 1), one per sample, shaped (n, 1, ..., 1) to broadcast over a batch of rank ``rank``."""
+    import tensorflow as tf
+
+    shape = [n] + [1] * (rank - 1)
+    if seed is None:
+        return tf.random.uniform(shape, 0.0, 1.0)
+    return tf.random.stateless_uniform(shape, seed=seed, minval=0.0, maxval=1.0)
+
+
+def gradient_penalty(critic, real, fake, alpha):
+    """WGAN-GP's penalty: mean of (||grad_x C(x_hat)|| - 1)^2 at x_hat = alpha * real + (1 - alpha) * fake."""
+    import tensorflow as tf
+
+    x_hat = alpha * real + (1.0 - alpha) * fake
+    with tf.GradientTape() as tape:
+        tape.watch(x_hat)
+        score = critic(x_hat, training=True)
+    grads = tape.gradient(score, x_hat)
+    norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=list(range(1, len(x_hat.shape)))) + 1e-12)
+    return tf.reduce_mean(tf.square(norms - 1.0))
+
+
+def make_wgan_step(generator, critic, g_opt, c_opt, n_critic: int = 5, gp_weight: float = 10.0,
+                   jit_compile: bool = False, ema=None, ema_decay: float = 0.999) -> Callable:
+    """Return a WGAN-GP step(real, z): one critic update every call, one generator update every ``n_critic`` calls.
+
+    Critic loss: mean C(fake) - mean C(real) + gp_weight * gradient_penalty; generator loss: -mean C(G(z)).
+    Reports d_loss (the critic's loss), g_loss, w_estimate (mean C(real) - mean C(fake)) and gp.
+    """
+    import tensorflow as tf
+
+    g_loss_var = tf.Variable(0.0, trainable=False)
+
+    def step(real, z):
+        real = tf.convert_to_tensor(real)
+        alpha = interpolation_weights(tf.shape(real)[0], len(real.shape))
+        with tf.GradientTape() as c_tape:
+            fake = generator(z, training=True)
+            real_score, fake_score = critic(real, training=True), critic(fake, training=True)
+            w_estimate = tf.reduce_mean(real_score) - tf.reduce_mean(fake_score)
+            gp = gradient_penalty(critic, real, fake, alpha)
+            c_loss = -w_estimate + gp_weight * gp
+        c_opt.apply_gradients(zip(c_tape.gradient(c_loss, critic.trainable_variables), critic.trainable_variables))
+
+        def generator_update():
+            with tf.GradientTape() as g_tape:
+                g_loss = -tf.reduce_mean(critic(generator(z, training=True), training=True))
+            g_opt.apply_gradients(zip(g_tape.gradient(g_loss, generator.trainable_variables),
+                                      generator.trainable_variables))
+            if ema is not None:
+                update_average(ema, generator, g_opt.iterations, ema_decay)
+            g_loss_var.assign(g_loss)
+            return g_loss
+
+        tf.cond(tf.equal(c_opt.iterations % n_critic, 0), generator_update, lambda: g_loss_var.read_value())
+        return {"d_loss": c_loss, "g_loss": g_loss_var.read_value(), "w_estimate": w_estimate, "gp": gp}
+
+    return tf.function(step, jit_compile=jit_compile)
+
+
+def update_average(ema, generator, steps, ema_decay: float) -> None:
+    """Move the average's weights towards the generator's; decay = min(ema_decay, (1 + t) / (10 + t)) after t steps,
+    a warm-up that forgets the first, fast-changing weights soon."""
+    import tensorflow as tf
+
+    t = tf.cast(steps, tf.float32)
+    decay = tf.minimum(ema_decay, (1.0 + t) / (10.0 + t))
+    for avg, w in zip(ema.weights, generator.weights):
+        avg.assign(decay * avg + (1.0 - decay) * w)
 
 
 def ema_copy(generator):
@@ -223,6 +292,7 @@ def train_gan(generator, discriminator, images: np.ndarray, epochs: int, batch_s
     done = int(ckpt.step)
     first_epoch, first_batch = done // steps_per_epoch + 1, done % steps_per_epoch
     last_save = time.perf_counter()
+    bar_every = max(20, steps_per_epoch // 5)  # a few updates an epoch: a stored notebook keeps every one
     try:
         for epoch in range(first_epoch, epochs + 1):
             if time_budget_s is not None and float(ckpt.seconds) >= time_budget_s:
@@ -242,7 +312,7 @@ def train_gan(generator, discriminator, images: np.ndarray, epochs: int, batch_s
                 ckpt.step.assign_add(1)
                 for k, v in values:
                     history.setdefault(k, []).append(v)
-                if bar is not None and ((i + 1) % 20 == 0 or i + 1 == steps_per_epoch):
+                if bar is not None and ((i + 1) % bar_every == 0 or i + 1 == steps_per_epoch):
                     bar.update(i + 1, values=values)
                 if manager is not None and time.perf_counter() - last_save >= checkpoint_every_s:
                     _save(manager, history)
@@ -302,7 +372,7 @@ def train_for(step: Callable, images: np.ndarray, z_dim: int, seconds: float, ba
             mark = pending.pop(0)
             if on_mark:
                 on_mark(mark, steps)
-    return {"steps": steps, "seconds": spent, "images_per_s": steps * batch_size / spent}
+    return {"steps": steps, "seconds": spent, "images_per_s": steps * batch_size / spent if spent else 0.0}
 
 
 # ---------------------------------------------------------------- exercises of notebook 02
@@ -330,3 +400,44 @@ def _register_exercises() -> None:
 
 
 _register_exercises()
+
+
+# ---------------------------------------------------------------- exercises of notebook 05
+
+def wasserstein_samples(a, b) -> float:
+    """W1 between two equally large 1-D samples: the mean absolute difference of their sorted values."""
+    return float(np.mean(np.abs(np.sort(np.asarray(a, float)) - np.sort(np.asarray(b, float)))))
+
+
+def interpolate(real, fake, alpha) -> np.ndarray:
+    """alpha * real + (1 - alpha) * fake, one weight per sample (alpha has shape (N,))."""
+    real, fake = np.asarray(real, float), np.asarray(fake, float)
+    a = np.asarray(alpha, float).reshape((-1,) + (1,) * (real.ndim - 1))
+    return a * real + (1 - a) * fake
+
+
+def _register_wgan_exercises() -> None:
+    from helpers.exercises import Exercise, register
+
+    def sample_pairs():
+        rng = np.random.default_rng(11)
+        return [(rng.normal(size=200), rng.normal(2.0, 1.0, size=200)), (np.array([3.0, 1.0, 2.0]), np.array([0.0, 5.0, 1.0]))]
+
+    def batches():
+        rng = np.random.default_rng(12)
+        return [(rng.normal(size=(4, 5, 5, 1)), rng.normal(size=(4, 5, 5, 1)), rng.uniform(size=4)),
+                (rng.normal(size=(3, 2)), rng.normal(size=(3, 2)), np.array([0.0, 0.5, 1.0]))]
+
+    register(Exercise("05.wasserstein_samples", wasserstein_samples, sample_pairs,
+                      hint="in 1-D the best transport plan matches the sorted samples: "
+                           "np.mean(np.abs(np.sort(a) - np.sort(b)))."))
+    register(Exercise("05.interpolate", interpolate, batches,
+                      hint="reshape alpha to (N, 1, ..., 1) so it broadcasts over each sample: "
+                           "alpha.reshape((-1,) + (1,) * (real.ndim - 1))."))
+    register(Exercise("05.critic_loss", lambda r, f: float(np.mean(f) - np.mean(r)),
+                      lambda: [(np.random.default_rng(13).normal(1, 1, 64), np.random.default_rng(14).normal(-1, 1, 64))],
+                      hint="the critic wants real scores high and fake scores low; its loss is minimized: "
+                           "mean(fake) - mean(real)."))
+
+
+_register_wgan_exercises()

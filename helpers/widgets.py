@@ -13,29 +13,41 @@ import io
 import numpy as np
 
 
+def is_conditional(generator) -> bool:
+    """True for a conditional generator, which takes [z, label]."""
+    return len(getattr(generator, "inputs", None) or []) == 2
+
+
 def latent_dim(generator) -> int:
-    """Return the latent size of a generator mapping (N, d) latents to (N, 28, 28, 1) images; explain otherwise."""
+    """Return the latent size of a generator mapping (N, d) latents (and labels) to (N, 28, 28, 1) images."""
     import keras
 
     if not isinstance(generator, keras.Model):
         raise TypeError(f"expected a Keras generator model, got a {type(generator).__name__}")
-    in_shape, out_shape = tuple(generator.input_shape), tuple(generator.output_shape)
+    in_shape, out_shape = tuple(generator.inputs[0].shape), tuple(generator.outputs[0].shape)
     if len(in_shape) != 2 or out_shape[1:] != (28, 28, 1):
         raise ValueError(f"this model maps {in_shape} to {out_shape}; a generator here maps latents (None, d) to "
                          "images (None, 28, 28, 1). Did you pass the discriminator?")
     return int(in_shape[1])
 
 
-def decode(generator, z) -> np.ndarray:
-    """Generate images for latents z of shape (d,) or (N, d); return (28, 28) or (N, 28, 28) floats in [0, 1]."""
+def decode(generator, z, label=None) -> np.ndarray:
+    """Generate images for latents z of shape (d,) or (N, d) (and a digit label, for a conditional generator);
+    return (28, 28) or (N, 28, 28) floats in [0, 1]."""
     d = latent_dim(generator)
     z = np.asarray(z, dtype=np.float32)
     single = z.ndim == 1
     batch = z[None] if single else z
     if batch.ndim != 2 or batch.shape[1] != d:
         raise ValueError(f"this generator takes latent vectors of size {d}; got an array of shape {z.shape}")
-    images = (np.asarray(generator(batch, training=False))[..., 0] + 1) / 2
-    images = np.clip(images, 0, 1)
+    if is_conditional(generator):
+        if label is None:
+            raise ValueError("this generator is conditional: pass the digit to draw, e.g. decode(generator, z, label=3)")
+        labels = np.broadcast_to(np.asarray(label, dtype=np.int32), (len(batch),))
+        out = generator([batch, labels], training=False)
+    else:
+        out = generator(batch, training=False)
+    images = np.clip((np.asarray(out)[..., 0] + 1) / 2, 0, 1)
     return images[0] if single else images
 
 
@@ -66,7 +78,8 @@ def to_png(image: np.ndarray, scale: int = 6) -> bytes:
 
 
 class LatentExplorer:
-    """Sliders on the first latent coordinates, a 'new random z' button, and an interpolation slider."""
+    """Sliders on the first latent coordinates, a 'new random z' button, an interpolation slider, and for a
+    conditional generator a choice of digit."""
 
     def __init__(self, generator, n_sliders: int = 6, seed: int = 0, spherical: bool = True):
         import ipywidgets as w
@@ -82,11 +95,14 @@ class LatentExplorer:
         self.t = w.FloatSlider(value=0.0, min=0, max=1, step=0.05, description="to z_end")
         self.button = w.Button(description="new random z")
         self.image = w.Image(format="png")
+        self.digit = w.Dropdown(options=list(range(10)), value=0, description="digit")
+        self.digit.observe(lambda change: self.render(), names="value")
         for s in self.sliders:
             s.observe(self._on_slider, names="value")
         self.t.observe(lambda change: self.render(), names="value")
         self.button.on_click(lambda _: self.new_random())
-        self.widget = w.HBox([self.image, w.VBox([*self.sliders, self.t, self.button])])
+        controls = ([self.digit] if is_conditional(generator) else []) + [*self.sliders, self.t, self.button]
+        self.widget = w.HBox([self.image, w.VBox(controls)])
         self.render()
 
     def current(self) -> np.ndarray:
@@ -96,7 +112,8 @@ class LatentExplorer:
 
     def render(self) -> None:
         """Decode the current latent into the image widget."""
-        self.image.value = to_png(decode(self.generator, self.current()))
+        label = self.digit.value if is_conditional(self.generator) else None
+        self.image.value = to_png(decode(self.generator, self.current(), label))
 
     def _on_slider(self, change) -> None:
         i = self.sliders.index(change["owner"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import layers, toy, train
+from helpers import layers, metrics, toy, train
 from helpers.data import to_tanh_range
 from helpers.exercises import CORRECT, EXERCISES, NOT_ATTEMPTED, WRONG, check, _register_all
 
@@ -23,6 +23,15 @@ REFERENCES = {
     "03.conv_transpose_output_size": layers.conv_transpose_output_size,
     "03.transpose_overlaps": layers.transpose_overlaps,
     "03.ema_update": layers.ema_update,
+    "04.one_hot": layers.one_hot,
+    "04.embed": lambda labels, table: np.take(table, labels, axis=0),
+    "04.per_class_agreement": layers.per_class_agreement,
+    "05.wasserstein_samples": train.wasserstein_samples,
+    "05.interpolate": train.interpolate,
+    "05.critic_loss": lambda r, f: np.mean(f) - np.mean(r),
+    "06.spearman": metrics.spearman,
+    "06.top_k": metrics.top_k,
+    "06.normalize_maps": metrics.normalize_maps,
 }
 
 
@@ -89,6 +98,52 @@ MISTAKES = {
         lambda a, w, d: (1 - d) * a + d * w,                                   # the weights dominate
         lambda a, w, d: d * a + w,                                             # no (1 - decay)
         lambda a, w, d: (a + w) / 2,                                           # a plain mean
+    ],
+    "04.one_hot": [
+        lambda y, n: np.eye(n)[y][:, ::-1],                                    # columns reversed
+        lambda y, n: np.eye(n + 1)[y],                                         # one column too many
+        lambda y, n: np.asarray(y)[:, None] / (n - 1) * np.ones((1, n)),       # a scaled label, not one-hot
+    ],
+    "04.embed": [
+        lambda y, t: t[:len(y)],                                               # the first rows, not the labels'
+        lambda y, t: t[np.asarray(y) - 1],                                     # off by one row
+        lambda y, t: t[y].sum(axis=0, keepdims=True),                          # the rows summed
+    ],
+    "04.per_class_agreement": [
+        lambda a, r: np.full(10, np.mean(np.asarray(a) == np.asarray(r))),    # overall, not per class
+        lambda a, r: np.bincount(np.asarray(r), minlength=10) / len(r),         # shares read, not agreement
+        lambda a, r: np.array([np.mean(np.asarray(a)[np.asarray(r) == c] == c) for c in range(10)]) * 0.5,  # halved
+    ],
+    "05.wasserstein_samples": [
+        lambda a, b: float(np.mean(np.abs(np.asarray(a) - np.asarray(b)))),    # unsorted: a worse plan
+        lambda a, b: float(abs(np.mean(a) - np.mean(b))),                      # the difference of means
+        lambda a, b: float(np.mean((np.sort(a) - np.sort(b)) ** 2)),           # squared (that is W2 squared)
+    ],
+    "05.interpolate": [
+        lambda r, f, a: np.mean(a) * np.asarray(r) + (1 - np.mean(a)) * np.asarray(f),  # one weight per batch
+        lambda r, f, a: np.asarray(a).reshape((-1,) + (1,) * (np.ndim(r) - 1)) * np.asarray(f)
+        + (1 - np.asarray(a).reshape((-1,) + (1,) * (np.ndim(r) - 1))) * np.asarray(r),  # real and fake swapped
+        lambda r, f, a: (np.asarray(r) + np.asarray(f)) / 2,                   # always the midpoint
+    ],
+    "05.critic_loss": [
+        lambda r, f: np.mean(r) - np.mean(f),                                  # the sign flipped
+        lambda r, f: -np.mean(np.log(1 / (1 + np.exp(-np.asarray(r))))),      # a GAN's cross-entropy
+        lambda r, f: np.mean(f) + np.mean(r),                                  # a sum
+    ],
+    "06.spearman": [
+        lambda a, b: float(np.corrcoef(a, b)[0, 1]),                           # Pearson on the values
+        lambda a, b: float(np.corrcoef(np.argsort(a), np.argsort(b))[0, 1]),   # argsort once: not ranks
+        lambda a, b: float(np.mean(np.sign(a - np.mean(a)) == np.sign(b - np.mean(b)))),  # sign agreement
+    ],
+    "06.top_k": [
+        lambda s, k: np.argsort(s)[:k],                                        # the k smallest
+        lambda s, k: np.argsort(s)[-k:],                                       # largest, but last first
+        lambda s, k: np.sort(s)[::-1][:k],                                     # the scores, not their indices
+    ],
+    "06.normalize_maps": [
+        lambda m: np.abs(m) / np.abs(m).max(),                                 # one maximum for all maps
+        lambda m: m / np.maximum(np.abs(m).max(axis=(1, 2), keepdims=True), 1e-12),  # the sign kept
+        lambda m: (np.abs(m) - np.abs(m).mean()) / np.abs(m).std(),            # standardized, not scaled
     ],
 }
 

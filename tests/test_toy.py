@@ -70,3 +70,12 @@ def test_packed_discriminator_sees_pack_samples_at_once():
     gen, disc = toy.mlp(4, 2, 16, 1), toy.mlp(2 * 4, 1, 16, 1)
     history = toy.train_toy_gan(lambda n, r: toy.sample_ring(n, r), gen, disc, 3, batch=32, pack=4)
     assert len(history["g_loss"]) == 3
+
+
+def test_wasserstein_distance_of_a_shift_is_the_shift_while_jsd_saturates():
+    x = np.linspace(-10, 10, 20001)
+    p = toy.gaussian(0, 0.1).pdf(x)
+    for shift in (0.5, 2.0, 5.0):
+        q = toy.gaussian(shift, 0.1).pdf(x)
+        assert toy.wasserstein_1d(p, q, x) == pytest.approx(shift, rel=1e-4)
+    assert toy.jsd(p, toy.gaussian(2.0, 0.1).pdf(x), x) == pytest.approx(np.log(2), abs=1e-6)

@@ -64,3 +64,18 @@ def test_interpolation_slider_and_new_random_change_the_image(generator):
     shown = explorer.image.value
     explorer.button.click()
     assert explorer.image.value != shown
+
+
+def test_a_conditional_generator_draws_the_chosen_digit_and_asks_for_one():
+    import keras
+    from helpers import layers
+    keras.utils.set_random_seed(0)
+    gen = layers.cgan_generator(z_dim=8, width=4)
+    z = np.random.default_rng(0).normal(size=8)
+    with pytest.raises(ValueError, match="conditional"):
+        widgets.decode(gen, z)
+    assert not np.allclose(widgets.decode(gen, z, 1), widgets.decode(gen, z, 7))
+    explorer = widgets.LatentExplorer(gen, n_sliders=3)
+    before = explorer.image.value
+    explorer.digit.value = 5
+    assert explorer.image.value != before and explorer.digit in explorer.widget.children[1].children
