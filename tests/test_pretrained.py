@@ -39,3 +39,14 @@ def test_shipped_dcgan_pair_fits_5_mb_and_its_discriminator_prefers_real_digits(
     real = mnist_images(limit=500, split="test")
     noise = np.random.default_rng(0).uniform(-1, 1, real.shape).astype("float32")
     assert np.mean(disc(real, training=False).numpy()) > np.mean(disc(noise, training=False).numpy())
+
+
+def test_shipped_conditional_generator_draws_the_digit_it_is_asked_for():
+    import keras
+    gen = keras.models.load_model(WEIGHTS / "cgan_generator.keras")
+    assert [tuple(i.shape) for i in gen.inputs] == [(None, 100), (None,)] and gen.output_shape[1:] == (28, 28, 1)
+    z = np.random.default_rng(0).normal(size=(1000, 100)).astype("float32")
+    asked = np.arange(1000) % 10
+    images = gen([z, asked], training=False).numpy()
+    _, probs = metrics.features_and_probabilities(images)
+    assert np.mean(probs.argmax(axis=1) == asked) >= 0.95
