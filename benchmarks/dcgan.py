@@ -10,13 +10,11 @@ Prints the metric (FCD, classes >= 5%, mean confidence; helpers.metrics) on 5,00
 
 from __future__ import annotations
 
-import argparse
-
 import helpers
 
 helpers.setup(seed=0, verbose=False)
 
-from quality_per_minute import machine, run  # noqa: E402
+from quality_per_minute import arguments, run  # noqa: E402
 
 from helpers import layers  # noqa: E402
 from helpers.data import mnist_images  # noqa: E402
@@ -25,11 +23,7 @@ DESIGNS = (("tutorial", layers.TUTORIAL_DCGAN), ("dense 02", layers.DENSE), ("dc
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, default=10.0, help="training time for each design")
-    parser.add_argument("--eval", type=int, default=5000, help="samples drawn to measure quality")
-    args = parser.parse_args()
-    print(machine())
+    args = arguments(__doc__, minutes=10.0)
     images = mnist_images(uint8=True)
     results = {name: run(name, design, images, args.minutes, args.eval) for name, design in DESIGNS}
     ref, ours = results["tutorial"][-1], results["dcgan 03"][-1]

@@ -9,24 +9,18 @@ and training images per second. Time spent measuring is not counted as training 
 
 from __future__ import annotations
 
-import argparse
-
 import helpers
 
 helpers.setup(seed=0, verbose=False)
 
-from quality_per_minute import machine, run  # noqa: E402
+from quality_per_minute import arguments, run  # noqa: E402
 
 from helpers import layers  # noqa: E402
 from helpers.data import mnist_images  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, default=5.0, help="training time for each design")
-    parser.add_argument("--eval", type=int, default=5000, help="samples drawn to measure quality")
-    args = parser.parse_args()
-    print(machine())
+    args = arguments(__doc__, minutes=5.0)
     images = mnist_images(uint8=True)
     results = {name: run(name, design, images, args.minutes, args.eval, marks_min=(1, 2, 5))
                for name, design in (("classic", layers.CLASSIC_DENSE), ("ours", layers.DENSE))}

@@ -12,6 +12,18 @@ import tensorflow as tf
 from helpers import layers, metrics, train
 
 
+def arguments(doc: str, minutes: float):
+    """Parse the benchmark's command line: --minutes of training per design, --eval samples to score."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=minutes, help="training time for each design")
+    parser.add_argument("--eval", type=int, default=5000, help="samples drawn to measure quality")
+    args = parser.parse_args()
+    print(machine())
+    return args
+
+
 def machine() -> str:
     """One line naming the machine and the software versions."""
     return (f"machine: {os.cpu_count()} CPU cores, {platform.machine()}, TensorFlow {tf.__version__}, "
