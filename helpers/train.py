@@ -204,10 +204,10 @@ def check_models(generator, discriminator, images: np.ndarray, labels: np.ndarra
 def make_checkpoint(generator, discriminator, g_opt, d_opt, directory: str | os.PathLike | None, **extra):
     """A checkpoint of everything training changes: both models, both optimizers, the step and training time.
 
-    ``extra`` names more objects to save (e.g. ema=...). Returns (checkpoint, manager), manager None without a
-    directory; ``checkpoint.step`` counts the steps
-    done, ``checkpoint.seconds`` the training time spent. ``manager.save()`` writes a numbered checkpoint; the index moves to it only once
-    it is complete, so an interrupted save never leaves a broken latest checkpoint.
+    ``extra`` names more objects to save (e.g. ema=...). Returns (checkpoint, manager), the manager None
+    without a directory. ``checkpoint.step`` counts the steps done, ``checkpoint.seconds`` the training time
+    spent. ``manager.save()`` writes a numbered checkpoint; the index moves to it only once it is complete,
+    so an interrupted save never leaves a broken latest checkpoint.
     """
     import tensorflow as tf
 
