@@ -66,7 +66,11 @@ def slerp(z0: np.ndarray, z1: np.ndarray, t: float) -> np.ndarray:
     return (np.sin((1 - t) * omega) * z0 + np.sin(t * omega) * z1) / np.sin(omega)
 
 
-def to_png(image: np.ndarray, scale: int = 6) -> bytes:
+PNG_SCALE = 6
+"""Each pixel of a 28x28 digit becomes a PNG_SCALE x PNG_SCALE square in the explorer's image."""
+
+
+def to_png(image: np.ndarray, scale: int = PNG_SCALE) -> bytes:
     """Encode a [0, 1] grayscale image as PNG bytes, enlarged ``scale`` times without smoothing."""
     from PIL import Image
 
@@ -94,7 +98,8 @@ class LatentExplorer:
                                       continuous_update=True) for i in range(min(n_sliders, self.dim))]
         self.t = w.FloatSlider(value=0.0, min=0, max=1, step=0.05, description="to z_end")
         self.button = w.Button(description="new random z")
-        self.image = w.Image(format="png")
+        side = f"{28 * PNG_SCALE}px"   # a fixed square: the row of sliders beside it must not stretch the digit
+        self.image = w.Image(format="png", layout=w.Layout(width=side, height=side, flex="0 0 auto"))
         self.digit = w.Dropdown(options=list(range(10)), value=0, description="digit")
         self.digit.observe(lambda change: self.render(), names="value")
         for s in self.sliders:
@@ -102,7 +107,7 @@ class LatentExplorer:
         self.t.observe(lambda change: self.render(), names="value")
         self.button.on_click(lambda _: self.new_random())
         controls = ([self.digit] if is_conditional(generator) else []) + [*self.sliders, self.t, self.button]
-        self.widget = w.HBox([self.image, w.VBox(controls)])
+        self.widget = w.HBox([self.image, w.VBox(controls)], layout=w.Layout(align_items="flex-start"))
         self.render()
 
     def current(self) -> np.ndarray:
