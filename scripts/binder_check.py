@@ -31,6 +31,7 @@ BINDER_CAP_GB = 2.0
 RUNNER = r'''
 """Run inside the Binder environment: execute notebooks, report time and the kernel's peak memory as JSON lines."""
 import json, sys, time
+from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
@@ -44,7 +45,7 @@ for path in sys.argv[1:]:
     start, error = time.perf_counter(), None
     try:
         NotebookClient(nb, timeout=3600, kernel_name="python3",
-                       resources={"metadata": {"path": str(__import__("pathlib").Path(path).parent)}}).execute()
+                       resources={"metadata": {"path": str(Path(path).parent)}}).execute()
     except Exception as exc:   # a failing cell: report it and go on with the next notebook
         error = f"{type(exc).__name__}: {str(exc)[-1500:]}"
     peak = None
