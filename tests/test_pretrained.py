@@ -11,11 +11,13 @@ import helpers  # noqa: F401  (the promise: load_model works after `import helpe
 from helpers import metrics
 
 WEIGHTS = Path(helpers.__file__).parent / "weights"
-GENERATORS = {"dense_generator.keras": 2_000_000, "dcgan_generator.keras": 4_000_000}
+# name: (largest file size, highest FCD on 2,000 samples); the shipped files score 10.6 and 1.7
+GENERATORS = {"dense_generator.keras": (2_000_000, 20.0), "dcgan_generator.keras": (4_000_000, 5.0)}
 
 
-@pytest.mark.parametrize("name, max_bytes", sorted(GENERATORS.items()))
-def test_shipped_generator_loads_and_draws_all_ten_digits(name, max_bytes):
+@pytest.mark.parametrize("name, limits", sorted(GENERATORS.items()))
+def test_shipped_generator_loads_and_draws_all_ten_digits(name, limits):
+    max_bytes, max_fcd = limits
     import keras
     path = WEIGHTS / name
     assert path.exists(), f"{name} is missing: run its notebook in full mode to regenerate it"
@@ -26,7 +28,7 @@ def test_shipped_generator_loads_and_draws_all_ten_digits(name, max_bytes):
     images = gen(z, training=False).numpy()
     assert -1 <= images.min() and images.max() <= 1
     scores = metrics.evaluate(images)
-    assert scores["classes_covered"] == 10 and scores["fcd"] < 40
+    assert scores["classes_covered"] == 10 and scores["fcd"] < max_fcd
 
 
 def test_shipped_dcgan_pair_fits_5_mb_and_its_discriminator_prefers_real_digits_to_forgeries():

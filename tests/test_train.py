@@ -188,6 +188,18 @@ def test_convolutional_designs_follow_the_series_convention():
         assert -1 <= out.min() and out.max() <= 1
 
 
+def test_dcgan_hidden_layers_sit_between_z_and_the_projection_and_before_the_logit():
+    first = [layer.__class__.__name__ for layer in layers.dcgan_discriminator(hidden=0).layers]
+    d = layers.dcgan_discriminator(width=8, hidden=16)
+    g = layers.dcgan_generator(z_dim=10, width=8, hidden=16)
+    assert "Dense" not in first[:-1] and [layer.units for layer in d.layers if hasattr(layer, "units")] == [16, 1]
+    assert [layer.units for layer in g.layers if hasattr(layer, "units")] == [16, 7 * 7 * 16]
+    assert g.output_shape == (None, 28, 28, 1) and d.output_shape == (None, 1)
+    for design in (layers.DCGAN, layers.WGAN_GP):  # notebook 03's networks, each under half a million weights
+        gen, disc, _, _ = layers.build_gan(design)
+        assert gen.count_params() < 500_000 and disc.count_params() < 500_000
+
+
 def test_a_checkpoint_restores_batch_norm_statistics_and_the_ema_copy(tmp_path):
     import keras
     design = {**layers.DCGAN, "generator": {"z_dim": 8, "width": 4}, "discriminator": {"width": 4}}
