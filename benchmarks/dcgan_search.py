@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 
 import helpers
 
@@ -45,24 +46,23 @@ def simultaneous_step(g, d, g_opt, d_opt, ema, decay: float, real_label: float =
 def candidate(spec: str, images: np.ndarray, steps: int) -> None:
     """Train one candidate for ``steps`` steps; print its scores at half and all of them."""
     o = eval(f"dict({spec})")  # a command-line argument of the person running the search
-    design = {**layers.DCGAN, "generator": {**layers.DCGAN["generator"], **o.get("G", {})},
-              "discriminator": {**layers.DCGAN["discriminator"], **o.get("D", {})},
-              **{k: o[k] for k in ("lr", "beta_1", "batch_size", "real_label") if k in o}}
+    base = layers.DCGAN
+    adam = replace(base.adam, **{k: o[k] for k in ("lr", "beta_1", "beta_2") if k in o})
+    design = base.replace(generator=replace(base.generator, **o.get("G", {})),
+                          discriminator=replace(base.discriminator, **o.get("D", {})), adam=adam,
+                          **{k: o[k] for k in ("batch_size", "real_label") if k in o})
     keras.utils.set_random_seed(0)
-    g, d, g_opt, d_opt = layers.build_gan(design)
-    if "beta_2" in o:
-        g_opt, d_opt = (keras.optimizers.Adam(design["lr"], beta_1=design["beta_1"], beta_2=o["beta_2"])
-                        for _ in range(2))
+    g, d, g_opt, d_opt = design.build()
     ema, decay = train.ema_copy(g), o.get("ema", 0.999)
-    step = (simultaneous_step(g, d, g_opt, d_opt, ema, decay, design["real_label"]) if o.get("sim") else
-            train.make_train_step(g, d, g_opt, d_opt, real_label=design["real_label"], jit_compile=True, ema=ema,
+    step = (simultaneous_step(g, d, g_opt, d_opt, ema, decay, design.real_label) if o.get("sim") else
+            train.make_train_step(g, d, g_opt, d_opt, real_label=design.real_label, jit_compile=True, ema=ema,
                                   ema_decay=decay))
     z = np.random.default_rng(1).normal(size=(5000, g.input_shape[1])).astype("float32")
-    rng, noise, batch, spent = np.random.default_rng(0), tf.random.Generator.from_seed(0), design["batch_size"], 0.0
+    rng, noise, batch, spent = np.random.default_rng(0), tf.random.Generator.from_seed(0), design.batch_size, 0.0
     for s in range(1, steps + 1):
         if o.get("decay") and s > steps // 2:
             for opt in (g_opt, d_opt):
-                opt.learning_rate.assign(design["lr"] * (steps - s + 1) / (steps - steps // 2))
+                opt.learning_rate.assign(design.adam.lr * (steps - s + 1) / (steps - steps // 2))
         real = as_tanh_batch(images[np.sort(rng.integers(0, len(images), batch))])
         t0 = time.perf_counter()
         step(real, noise.normal((batch, g.input_shape[1])))

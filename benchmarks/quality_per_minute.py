@@ -30,15 +30,14 @@ def machine() -> str:
             f"Keras {keras.__version__}, Python {platform.python_version()}")
 
 
-def run(name: str, design: dict, images: np.ndarray, minutes: float, n_eval: int,
+def run(name: str, design: layers.Design, images: np.ndarray, minutes: float, n_eval: int,
         marks_min: tuple[float, ...] = (1, 2, 5, 10)) -> list[dict]:
     """Train one design for ``minutes`` of training time; return the metric at each mark (and at the end)."""
     keras.utils.set_random_seed(0)
-    gen, disc, g_opt, d_opt = layers.build_gan(design)
-    ema = train.ema_copy(gen) if design.get("ema_decay") else None
-    step = train.make_train_step(gen, disc, g_opt, d_opt, real_label=design["real_label"],
-                                 jit_compile=design.get("jit_compile", False), ema=ema,
-                                 ema_decay=design.get("ema_decay") or 0.999)
+    players = design.build()
+    gen = players.generator
+    ema = train.ema_copy(gen) if design.ema_decay else None
+    step = train.make_step(design, players, ema)
     sampler = ema if ema is not None else gen
     z = np.random.default_rng(1).normal(size=(n_eval, gen.input_shape[1])).astype("float32")
     rows = []
@@ -49,7 +48,7 @@ def run(name: str, design: dict, images: np.ndarray, minutes: float, n_eval: int
         print(f"{name:9s} {mark / 60:5.1f} min  {steps:6d} steps  {metrics.summary(scores)}", flush=True)
 
     marks = sorted({m * 60 for m in marks_min if m <= minutes} | {minutes * 60})
-    speed = train.train_for(step, images, gen.input_shape[1], minutes * 60, design["batch_size"],
+    speed = train.train_for(step, images, gen.input_shape[1], minutes * 60, design.batch_size,
                             marks=tuple(marks), on_mark=measure)
     print(f"{name:9s} {speed['images_per_s']:.0f} training images/s ({speed['steps']} steps)", flush=True)
     for row in rows:

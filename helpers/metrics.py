@@ -166,29 +166,3 @@ def normalize_maps(maps) -> np.ndarray:
     m = np.abs(np.asarray(maps, dtype=np.float64))
     peak = m.reshape(len(m), -1).max(axis=1).reshape((-1,) + (1,) * (m.ndim - 1))
     return np.divide(m, peak, out=np.zeros_like(m), where=peak > 0)
-
-
-# ---------------------------------------------------------------- exercises of notebook 06
-
-def _register_exercises() -> None:
-    from helpers.exercises import Exercise, register
-
-    def pairs():
-        rng = np.random.default_rng(6)
-        a = rng.normal(size=50)
-        return [(a, a ** 3 + rng.normal(scale=0.5, size=50)), (a, -a), (np.arange(10.0), rng.permutation(10).astype(float))]
-
-    register(Exercise("06.spearman", spearman, pairs,
-                      hint="rank each sequence (the smallest gets 0), then take the Pearson correlation of the "
-                           "ranks: np.corrcoef(rank_a, rank_b)[0, 1]. np.argsort(np.argsort(x)) gives ranks."))
-    register(Exercise("06.top_k", top_k,
-                      lambda: [(np.array([0.2, 3.0, -1.0, 2.5, 0.0]), 3), (np.random.default_rng(7).normal(size=40), 5)],
-                      hint="np.argsort sorts ascending: sort the negated scores, or reverse, then keep k."))
-    register(Exercise("06.normalize_maps", normalize_maps,
-                      lambda: [(np.random.default_rng(8).normal(size=(3, 28, 28)),),
-                               (np.array([[[0.0, -2.0], [1.0, 0.5]], [[0.0, 0.0], [0.0, 0.0]]]),)],
-                      hint="take absolute values, divide each map by its own maximum (axis=(1, 2), "
-                           "keepdims=True), and leave a map of zeros at zero."))
-
-
-_register_exercises()

@@ -1,25 +1,38 @@
 """The series' one training-loop style, written out in notebook 02 and packaged here for the later notebooks.
 
-- ``make_train_step``: one compiled step that updates D, then G, and returns the losses and D's mean
-  verdicts. Discriminators output a **logit** (no sigmoid); D(x) = sigmoid(logit).
-- ``train_gan``: epochs over the images with a progress bar (ETA, losses), an optional wall-clock budget,
-  and a callback at the end of every epoch (e.g. to draw a fixed latent batch). Returns the history.
+- ``make_train_step`` (notebook 02), ``make_wgan_step`` (notebook 05), or ``make_step(design, players)``:
+  a ``GanStep``, one compiled update of both players that knows the networks and optimizers it changes.
+  Discriminators output a **logit** (no sigmoid); D(x) = sigmoid(logit).
+- ``train_gan(step, images, ...)``: epochs over the images with a progress line, an optional budget of
+  training time, checkpoints that resume exactly (``helpers.checkpoints``), and a callback after each epoch.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import time
+import warnings
+import weakref
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from helpers import checkpoints
+from helpers.data import as_tanh_batch
+
+CHECKPOINT_EVERY_S = 60.0
+"""With a checkpoint folder, ``train_gan`` saves at least this often (and at every epoch's end)."""
+
+_UNFINISHED: weakref.WeakSet = weakref.WeakSet()   # models whose last training run did not finish
+
+
+# ---------------------------------------------------------------- losses and steps
 
 def discriminator_loss(real_logit, fake_logit, real_label: float = 1.0):
-    """BCE of real logits against ``real_label`` (1, or 0.9 with one-sided label smoothing) + BCE of fakes against 0."""
+    """D's loss (notebook 02): BCE of real logits against ``real_label`` (1, or 0.9: label smoothing) + BCE of fakes against 0."""
     import tensorflow as tf
 
     real_logit, fake_logit = tf.convert_to_tensor(real_logit), tf.convert_to_tensor(fake_logit)
@@ -29,16 +42,81 @@ def discriminator_loss(real_logit, fake_logit, real_label: float = 1.0):
 
 
 def generator_loss(fake_logit):
-    """The non-saturating generator loss: BCE of the fakes' logits against the label 'real', i.e. -mean log D(G(z))."""
+    """G's non-saturating loss (notebook 02): BCE of the fakes' logits against the label 'real', -mean log D(G(z))."""
     import tensorflow as tf
 
     fake_logit = tf.convert_to_tensor(fake_logit)
     return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.ones_like(fake_logit), logits=fake_logit))
 
 
-def make_train_step(generator, discriminator, g_opt, d_opt, real_label: float = 1.0,
-                    jit_compile: bool = False, strategy=None, ema=None, ema_decay: float = 0.999) -> Callable:
-    """Return step(real, z[, labels]) -> dict of d_loss, g_loss, d_real, d_fake: one D update, then one G update.
+@dataclass(eq=False)
+class GanStep:
+    """A compiled training step and everything it changes; call it as step(real, z[, labels]) (notebook 02)."""
+
+    fn: Callable[..., dict]               # the compiled update: (real, z[, labels]) -> dict of tensors
+    generator: Any
+    discriminator: Any
+    g_opt: Any
+    d_opt: Any
+    settings: dict = field(default_factory=dict)   # what it was made with; a checkpoint records it
+    ema: Any = None                       # a copy of G that holds the moving average of its weights
+    strategy: Any = None                  # a tf.distribute strategy, or None
+
+    def __call__(self, real, z, labels=None) -> dict:
+        """One update of both players on a real batch and a batch of latents (and labels)."""
+        return self.fn(real, z) if labels is None else self.fn(real, z, labels)
+
+    @property
+    def conditional(self) -> bool:
+        """True when G takes [z, label] and D takes [image, label]."""
+        return len(self.generator.inputs) == 2
+
+    @property
+    def z_dim(self) -> int:
+        """The generator's latent size."""
+        return int(self.generator.inputs[0].shape[1])
+
+
+def _optimizer_settings(opt) -> dict:
+    """An optimizer's settings as recorded in a checkpoint (its learning rate, betas, ...; not its name)."""
+    config = {k: float(f"{v:.6g}") if isinstance(v, float) else v for k, v in opt.get_config().items() if k != "name"}
+    return {"class": type(opt).__name__, **config}
+
+
+def _shapes(model) -> list[list[int]]:
+    """The shape of every weight array of a model."""
+    return [list(v.shape) for v in model.weights]
+
+
+def _step_settings(kind: str, generator, discriminator, g_opt, d_opt, **extra) -> dict:
+    """What a step was made with: its kind, both optimizers' settings, the layers' shapes, and ``extra``."""
+    return {"kind": kind, **extra, "g_opt": _optimizer_settings(g_opt), "d_opt": _optimizer_settings(d_opt),
+            "generator_weights": _shapes(generator), "discriminator_weights": _shapes(discriminator)}
+
+
+def warn_if_sigmoid(discriminator) -> None:
+    """Warn when a discriminator ends in a sigmoid: the series' losses expect a logit."""
+    import keras
+
+    last = discriminator.layers[-1]
+    activation = getattr(last, "activation", None)
+    if activation is keras.activations.sigmoid or getattr(activation, "__name__", "") == "sigmoid":
+        warnings.warn(f"the discriminator {discriminator.name!r} ends in a sigmoid, but the losses here take a "
+                      "logit (they apply the sigmoid themselves): remove the sigmoid, e.g. end with "
+                      "keras.layers.Dense(1).", UserWarning, stacklevel=3)
+
+
+def _build_optimizers(pairs, strategy=None) -> None:
+    """Create each optimizer's slots now (in the strategy's scope, if any), so that a checkpoint can fill them."""
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        for opt, model in pairs:
+            if not opt.built:
+                opt.build(model.trainable_variables)
+
+
+def make_train_step(generator, discriminator, g_opt, d_opt, *, real_label: float = 1.0, jit_compile: bool = False,
+                    strategy=None, ema=None, ema_decay: float = 0.999) -> GanStep:
+    """A GanStep: step(real, z[, labels]) -> d_loss, g_loss, d_real, d_fake; one D update, then one G update (notebook 02).
 
     A conditional GAN (G takes [z, label], D takes [image, label]) is trained on each real batch's labels,
     and its fakes are drawn for the same labels.
@@ -52,7 +130,14 @@ def make_train_step(generator, discriminator, g_opt, d_opt, real_label: float = 
     """
     import tensorflow as tf
 
+    warn_if_sigmoid(discriminator)
+    _build_optimizers(((g_opt, generator), (d_opt, discriminator)), strategy)
     conditional = len(generator.inputs) == 2  # a conditional GAN: G(z, label), D(image, label)
+    settings = _step_settings("gan", generator, discriminator, g_opt, d_opt, real_label=real_label,
+                              ema_decay=ema_decay if ema is not None else None)
+
+    def packaged(fn):
+        return GanStep(fn, generator, discriminator, g_opt, d_opt, settings, ema, strategy)
 
     def G(z, y):
         return generator([z, y] if conditional else z, training=True)
@@ -88,18 +173,18 @@ def make_train_step(generator, discriminator, g_opt, d_opt, real_label: float = 
                 "d_real": tf.reduce_mean(tf.sigmoid(real_logit)), "d_fake": tf.reduce_mean(tf.sigmoid(fake_logit))}
 
     if strategy is None:
-        return tf.function(replica_step, jit_compile=jit_compile)
+        return packaged(tf.function(replica_step, jit_compile=jit_compile))
 
     @tf.function
     def step(real, z, y=None):
         out = strategy.run(replica_step, args=(real, z, y))
         return {k: strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None) for k, v in out.items()}
 
-    return step
+    return packaged(step)
 
 
 def interpolation_weights(n: int, rank: int, seed=None):
-    """alpha ~ U(0, 1), one per sample, shaped (n, 1, ..., 1) to broadcast over a batch of rank ``rank``."""
+    """alpha ~ U(0, 1), one per sample, shaped (n, 1, ..., 1) to broadcast over a batch of rank ``rank`` (notebook 05)."""
     import tensorflow as tf
 
     shape = [n] + [1] * (rank - 1)
@@ -109,7 +194,7 @@ def interpolation_weights(n: int, rank: int, seed=None):
 
 
 def gradient_penalty(critic, real, fake, alpha):
-    """WGAN-GP's penalty: mean of (||grad_x C(x_hat)|| - 1)^2 at x_hat = alpha * real + (1 - alpha) * fake."""
+    """WGAN-GP's penalty (notebook 05): mean of (||grad_x C(x_hat)|| - 1)^2 at x_hat = alpha * real + (1 - alpha) * fake."""
     import tensorflow as tf
 
     x_hat = alpha * real + (1.0 - alpha) * fake
@@ -121,20 +206,23 @@ def gradient_penalty(critic, real, fake, alpha):
     return tf.reduce_mean(tf.square(norms - 1.0))
 
 
-def make_wgan_step(generator, critic, g_opt, c_opt, n_critic: int = 5, gp_weight: float = 10.0,
-                   jit_compile: bool = False, ema=None, ema_decay: float = 0.999) -> Callable:
-    """Return a WGAN-GP step(real, z): one critic update every call, one generator update every ``n_critic`` calls.
+def make_wgan_step(generator, critic, g_opt, c_opt, *, n_critic: int = 5, gp_weight: float = 10.0,
+                   jit_compile: bool = False, ema=None, ema_decay: float = 0.999) -> GanStep:
+    """A WGAN-GP GanStep(real, z): one critic update every call, one generator update every ``n_critic`` calls (notebook 05).
 
     Critic loss: mean C(fake) - mean C(real) + gp_weight * gradient_penalty; generator loss: -mean C(G(z)).
     Reports d_loss (the critic's loss), g_loss, w_estimate (mean C(real) - mean C(fake)) and gp.
     """
     import tensorflow as tf
 
+    warn_if_sigmoid(critic)
+    _build_optimizers(((g_opt, generator), (c_opt, critic)))
     g_loss_var = tf.Variable(0.0, trainable=False)
 
     def step(real, z):
         real = tf.convert_to_tensor(real)
-        alpha = interpolation_weights(tf.shape(real)[0], len(real.shape))
+        alpha = interpolation_weights(tf.shape(real)[0], len(real.shape),  # fixed by the step: resumes exactly
+                                      seed=tf.stack([tf.constant(0, tf.int64), tf.cast(c_opt.iterations, tf.int64)]))
         with tf.GradientTape() as c_tape:
             fake = generator(z, training=True)
             real_score, fake_score = critic(real, training=True), critic(fake, training=True)
@@ -156,7 +244,22 @@ def make_wgan_step(generator, critic, g_opt, c_opt, n_critic: int = 5, gp_weight
         tf.cond(tf.equal(c_opt.iterations % n_critic, 0), generator_update, lambda: g_loss_var.read_value())
         return {"d_loss": c_loss, "g_loss": g_loss_var.read_value(), "w_estimate": w_estimate, "gp": gp}
 
-    return tf.function(step, jit_compile=jit_compile)
+    settings = _step_settings("wgan-gp", generator, critic, g_opt, c_opt, n_critic=n_critic, gp_weight=gp_weight,
+                              ema_decay=ema_decay if ema is not None else None)
+    return GanStep(tf.function(step, jit_compile=jit_compile), generator, critic, g_opt, c_opt, settings, ema)
+
+
+def make_step(design, players, ema=None) -> GanStep:
+    """The step a ``layers.Design`` calls for, for its ``players`` (and weight average ``ema``) (notebook 03)."""
+    g, d, g_opt, d_opt = players
+    decay = design.ema_decay if design.ema_decay is not None else 0.999
+    if design.loss == "wgan-gp":
+        return make_wgan_step(g, d, g_opt, d_opt, n_critic=design.n_critic, gp_weight=design.gp_weight,
+                              jit_compile=design.jit_compile, ema=ema, ema_decay=decay)
+    if design.loss != "gan":
+        raise ValueError(f"a design's loss is 'gan' or 'wgan-gp', not {design.loss!r}")
+    return make_train_step(g, d, g_opt, d_opt, real_label=design.real_label, jit_compile=design.jit_compile,
+                           ema=ema, ema_decay=decay)
 
 
 def update_average(ema, generator, steps, ema_decay: float) -> None:
@@ -171,12 +274,44 @@ def update_average(ema, generator, steps, ema_decay: float) -> None:
 
 
 def ema_copy(generator):
-    """A copy of the generator (same architecture and weights) to hold the moving average of its weights."""
+    """A copy of the generator (same architecture and weights) to hold the moving average of its weights (notebook 03)."""
     import keras
 
     copy = keras.models.clone_model(generator)
     copy.set_weights(generator.get_weights())
     return copy
+
+
+# ---------------------------------------------------------------- the loop
+
+class History(dict):
+    """Per-step values (d_loss, g_loss, ...) and ``epoch_time_s``, the training time at each epoch's end (notebook 02)."""
+
+    @property
+    def steps(self) -> int:
+        """How many steps the run has done in all."""
+        return len(self.get("d_loss", []))
+
+    @property
+    def seconds(self) -> float:
+        """Training time in all, in seconds."""
+        return self["epoch_time_s"][-1] if self.get("epoch_time_s") else 0.0
+
+
+def check_images(images: np.ndarray, labels: np.ndarray | None = None) -> None:
+    """Refuse images the loop cannot use, with a message that says how to fix them."""
+    x = np.asarray(images) if not isinstance(images, np.ndarray) else images
+    if labels is not None and len(labels) != len(images):
+        raise ValueError(f"{len(labels)} labels for {len(images)} images: pass one label per image")
+    if x.dtype == np.uint8:
+        return
+    if x.dtype.kind != "f":
+        raise ValueError(f"images have dtype {x.dtype}; pass uint8 pixels (0..255) or floats in [-1, 1]")
+    lo, hi = float(x.min()), float(x.max())
+    if lo < -1.001 or hi > 1.001:
+        hint = (" They look like 0..255 pixels: pass them as uint8, or scale them with (x - 127.5) / 127.5."
+                if hi > 2 else " Scale them to [-1, 1], the range of the generator's tanh output.")
+        raise ValueError(f"float images must lie in [-1, 1]; these range from {lo:.3g} to {hi:.3g}.{hint}")
 
 
 def check_models(generator, discriminator, images: np.ndarray, labels: np.ndarray | None = None) -> int:
@@ -186,8 +321,6 @@ def check_models(generator, discriminator, images: np.ndarray, labels: np.ndarra
     if conditional != (labels is not None):
         raise ValueError("a conditional generator (inputs z and label) needs labels=..., one per image"
                          if conditional else "labels were given, but the generator takes only z")
-    if labels is not None and len(labels) != len(images):
-        raise ValueError(f"{len(labels)} labels for {len(images)} images: pass one label per image")
     z_shape = tuple(generator.inputs[0].shape)
     if len(z_shape) != 2:
         raise ValueError(f"the generator should take latent vectors (None, d), it takes {z_shape}")
@@ -201,106 +334,107 @@ def check_models(generator, discriminator, images: np.ndarray, labels: np.ndarra
     return int(z_shape[1])
 
 
-def make_checkpoint(generator, discriminator, g_opt, d_opt, directory: str | os.PathLike | None, **extra):
-    """A checkpoint of everything training changes: both models, both optimizers, the step and training time.
-
-    ``extra`` names more objects to save (e.g. ema=...). Returns (checkpoint, manager), the manager None
-    without a directory. ``checkpoint.step`` counts the steps done, ``checkpoint.seconds`` the training time
-    spent. ``manager.save()`` writes a numbered checkpoint; the index moves to it only once it is complete,
-    so an interrupted save never leaves a broken latest checkpoint.
-    """
-    import tensorflow as tf
-
-    for opt, model in ((g_opt, generator), (d_opt, discriminator)):
-        if not opt.built:
-            opt.build(model.trainable_variables)  # create the slots now, so that restoring fills them
-    # Keras 3 models are not tracked by tf.train.Checkpoint: list their variables (weights, batch-norm
-    # statistics, dropout seeds) explicitly; the optimizers carry their own slots.
-    tracked = {name: [v.value for v in model.variables]
-               for name, model in {"generator": generator, "discriminator": discriminator, **extra}.items()}
-    ckpt = tf.train.Checkpoint(**tracked, g_opt=g_opt, d_opt=d_opt,
-                               step=tf.Variable(0, dtype=tf.int64), seconds=tf.Variable(0.0, dtype=tf.float64))
-    if directory is None:
-        return ckpt, None
-    return ckpt, tf.train.CheckpointManager(ckpt, os.fspath(directory), max_to_keep=2)
-
-
-def _save(manager, history: dict) -> str:
-    """Save the checkpoint and, beside it, the history (atomically: written to a temporary file, then renamed)."""
-    path = manager.save(checkpoint_number=int(manager.checkpoint.step))
-    tmp = Path(manager.directory) / "history.json.tmp"
-    tmp.write_text(json.dumps(history))
-    os.replace(tmp, Path(manager.directory) / "history.json")
-    return path
-
-
-def _restore(manager, verbose: bool) -> dict:
-    """Restore the latest checkpoint, if there is one, and return the history saved with it."""
-    empty = _empty_history()
-    if manager.latest_checkpoint is None:
-        return empty
-    manager.checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-    steps = int(manager.checkpoint.step)
-    history_file = Path(manager.directory) / "history.json"
-    history = json.loads(history_file.read_text()) if history_file.exists() else empty
-    history = {k: v[:steps] if k != "epoch_time_s" else v for k, v in history.items()}
-    if verbose:
-        print(f"resuming from {manager.latest_checkpoint}: {steps} steps done, "
-              f"{float(manager.checkpoint.seconds):.0f} s of training")
-    return history
-
-
 def epoch_order(n: int, epoch: int, seed: int = 0) -> np.ndarray:
     """The shuffled order of the ``n`` training images in epoch ``epoch`` (1, 2, ...): fixed by seed and epoch."""
     return np.random.default_rng([seed, epoch]).permutation(n)
 
 
-def train_gan(generator, discriminator, images: np.ndarray, epochs: int, batch_size: int = 64,
-              g_opt=None, d_opt=None, real_label: float = 1.0, time_budget_s: float | None = None,
-              on_epoch_end: Callable[[int, dict], None] | None = None, step: Callable | None = None,
-              seed: int = 0, verbose: bool = True, checkpoint_dir: str | os.PathLike | None = None,
-              checkpoint_every_s: float = 60.0, jit_compile: bool = False, strategy=None, ema=None,
-              ema_decay: float = 0.999, labels: np.ndarray | None = None) -> dict:
-    """Train for ``epochs`` epochs (or until ``time_budget_s`` of training time runs out); return the per-step history.
+class Progress:
+    """One line that updates in place: a display replaced in Jupyter, a carriage return in a terminal."""
 
-    ``images`` are float32 in [-1, 1] or uint8 pixels (scaled batch by batch, 4x less memory). With a
-    ``checkpoint_dir``, training saves there every ``checkpoint_every_s`` seconds, at every epoch's end and
-    when interrupted, and a new call resumes from the latest checkpoint: same step, optimizer state, and
-    the same latents and data order (both are fixed by ``seed`` and the step). The time budget counts training time across resumptions.
+    def __init__(self, enabled: bool, every_s: float = 1.0):
+        self.enabled, self.every_s, self.last, self.handle = enabled, every_s, 0.0, None
+        if enabled and _in_notebook():
+            from IPython.display import Pretty, display
+
+            self.handle = display(Pretty(""), display_id=True)
+
+    def show(self, text: str, force: bool = False) -> None:
+        """Show ``text`` if at least ``every_s`` seconds passed since the last update (or if forced)."""
+        now = time.perf_counter()
+        if not self.enabled or (not force and now - self.last < self.every_s):
+            return
+        self.last = now
+        if self.handle is not None:
+            from IPython.display import Pretty
+
+            self.handle.update(Pretty(text))
+        else:
+            print("\r" + text, end="", flush=True)
+
+    def close(self) -> None:
+        """End the line in a terminal."""
+        if self.enabled and self.handle is None:
+            print()
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return type(get_ipython()).__name__ == "ZMQInteractiveShell"
+
+
+def _line(epoch: int, epochs: int, history: History, since: int, ckpt, budget: float | None) -> str:
+    """The progress line: epoch, steps, time, and the mean of each value since the epoch began."""
+    means = " · ".join(f"{k} {np.mean(v[since:]):.3f}" for k, v in history.items()
+                       if k != "epoch_time_s" and len(v) > since)
+    of = f" of {budget:.0f}" if budget is not None else ""
+    return f"epoch {epoch}/{epochs} · step {int(ckpt.step)} · {float(ckpt.seconds):.0f}{of} s · {means}"
+
+
+def train_gan(step: GanStep, images: np.ndarray, *, batch_size: int, epochs: int, labels: np.ndarray | None = None,
+              time_budget_s: float | None = None, checkpoint_dir: str | Path | None = None,
+              on_epoch_end: Callable[[int, History], None] | None = None, seed: int = 0,
+              verbose: bool = True) -> History:
+    """Train with ``step`` for ``epochs`` epochs, or until ``time_budget_s`` of training time; return the history (notebook 02).
+
+    ``images`` are uint8 pixels (scaled batch by batch, 4x less memory) or floats in [-1, 1]. With a
+    ``checkpoint_dir``, training saves there every minute, at every epoch's end and when interrupted, and a
+    new call resumes from the newest whole checkpoint: same step, optimizer state, latents and data order
+    (fixed by ``seed`` and the step). An interrupt saves, then stops the cell: nothing after it runs.
     """
-    import keras
     import tensorflow as tf
 
-    from helpers.data import as_tanh_batch
-
-    z_dim = check_models(generator, discriminator, images, labels)
-    g_opt = g_opt or keras.optimizers.Adam(2e-4, beta_1=0.5)
-    d_opt = d_opt or keras.optimizers.Adam(2e-4, beta_1=0.5)
-    step = step or make_train_step(generator, discriminator, g_opt, d_opt, real_label=real_label,
-                                   jit_compile=jit_compile, strategy=strategy, ema=ema, ema_decay=ema_decay)
+    if epochs < 1:
+        raise ValueError(f"epochs={epochs}: train for at least one epoch")
+    if time_budget_s is not None and time_budget_s <= 0:
+        raise ValueError(f"time_budget_s={time_budget_s}: give a positive number of seconds, or None for no limit")
+    check_images(images, labels)
+    z_dim = check_models(step.generator, step.discriminator, images, labels)
     steps_per_epoch = len(images) // batch_size
     if steps_per_epoch == 0:
         raise ValueError(f"{len(images)} images are fewer than one batch of {batch_size}: pass more images "
                          f"or a smaller batch_size")
-    with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        for opt, model in ((g_opt, generator), (d_opt, discriminator)):
-            if not opt.built:
-                opt.build(model.trainable_variables)  # optimizer slots live beside the model's variables
-    extra = {"ema": ema} if ema is not None else {}
-    ckpt, manager = make_checkpoint(generator, discriminator, g_opt, d_opt, checkpoint_dir, **extra)
-    history = _restore(manager, verbose) if manager is not None else _empty_history()
-    done = int(ckpt.step)
-    first_epoch, first_batch = done // steps_per_epoch + 1, done % steps_per_epoch
+    ckpt = checkpoints.make_checkpoint(step)
+    settings = {**step.settings, "batch_size": batch_size, "images": len(images), "seed": seed,
+                "conditional": labels is not None}
+    folder = Path(checkpoint_dir) if checkpoint_dir is not None else None
+    restored = checkpoints.restore(folder, ckpt, settings, verbose) if folder is not None else None
+    history = History(restored or {"d_loss": [], "epoch_time_s": []})
+    start_step = int(ckpt.step)
+    offset = int(step.d_opt.iterations.numpy()) - start_step   # the optimizer's count beyond this run's steps
+    first_epoch, first_batch = start_step // steps_per_epoch + 1, start_step % steps_per_epoch
+
+    def out_of_time() -> bool:
+        return time_budget_s is not None and float(ckpt.seconds) >= time_budget_s
+
+    if first_epoch > epochs or out_of_time():
+        if verbose:
+            print(f"nothing to train: the checkpoint in {folder} has done this run already ({start_step} steps, "
+                  f"{float(ckpt.seconds):.0f} s). Raise epochs or time_budget_s to train longer.")
+        _UNFINISHED.difference_update(m for m in (step.generator, step.discriminator, step.ema) if m is not None)
+        return history   # the networks hold the finished run's checkpoint: no longer half-trained
+    models = [m for m in (step.generator, step.discriminator, step.ema) if m is not None]
+    _UNFINISHED.update(models)
+    progress = Progress(verbose)
     last_save = time.perf_counter()
-    bar_every = max(20, steps_per_epoch // 5)  # a few updates an epoch: a stored notebook keeps every one
+    epoch = first_epoch
     try:
         for epoch in range(first_epoch, epochs + 1):
-            if time_budget_s is not None and float(ckpt.seconds) >= time_budget_s:
-                break
-            order = epoch_order(len(images), epoch, seed)
-            bar = keras.utils.Progbar(steps_per_epoch, stateful_metrics=list(history)) if verbose else None
-            if verbose:
-                print(f"epoch {epoch}/{epochs}")
+            order, since = epoch_order(len(images), epoch, seed), len(history["d_loss"])
             for i in range(first_batch if epoch == first_epoch else 0, steps_per_epoch):
                 batch = np.sort(order[i * batch_size:(i + 1) * batch_size])
                 real = as_tanh_batch(images[batch])
@@ -312,39 +446,70 @@ def train_gan(generator, discriminator, images: np.ndarray, epochs: int, batch_s
                 ckpt.step.assign_add(1)
                 for k, v in values:
                     history.setdefault(k, []).append(v)
-                if bar is not None and ((i + 1) % bar_every == 0 or i + 1 == steps_per_epoch):
-                    bar.update(i + 1, values=values)
-                if manager is not None and time.perf_counter() - last_save >= checkpoint_every_s:
-                    _save(manager, history)
+                progress.show(_line(epoch, epochs, history, since, ckpt, time_budget_s))
+                if folder is not None and time.perf_counter() - last_save >= CHECKPOINT_EVERY_S:
+                    checkpoints.save(folder, ckpt, history, settings)
                     last_save = time.perf_counter()
-                if time_budget_s is not None and float(ckpt.seconds) >= time_budget_s:
+                if out_of_time():
                     break
             history["epoch_time_s"].append(float(ckpt.seconds))
-            if manager is not None:
-                _save(manager, history)
+            progress.show(_line(epoch, epochs, history, since, ckpt, time_budget_s), force=True)
+            if folder is not None:
+                checkpoints.save(folder, ckpt, history, settings)
                 last_save = time.perf_counter()
             if on_epoch_end:
                 on_epoch_end(epoch, history)
-            if time_budget_s is not None and float(ckpt.seconds) >= time_budget_s:
-                if verbose and epoch < epochs:
-                    print(f"time budget of {time_budget_s:.0f} s of training reached in epoch {epoch}")
+            if out_of_time():
                 break
     except KeyboardInterrupt:
-        if manager is None:
-            print(f"\ninterrupted after {int(ckpt.step)} steps; without a checkpoint_dir this run cannot be resumed")
-        else:
-            path = _save(manager, history)
-            print(f"\ninterrupted after {int(ckpt.step)} steps; saved {path}. Run the same cell again to resume.")
-        history["interrupted"] = True
+        progress.close()
+        _stop(step, ckpt, history, offset, folder, settings)
+        raise
+    progress.close()
+    _UNFINISHED.difference_update(models)
+    if verbose:
+        ended = "the time budget ended it" if out_of_time() and epoch < epochs else f"{epochs} epochs done"
+        print(f"trained {int(ckpt.step) - start_step} steps in this call, {int(ckpt.step)} in all, "
+              f"{float(ckpt.seconds):.0f} s of training; {ended}")
     return history
 
 
-_STEP_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
+def _stop(step: GanStep, ckpt, history: History, offset: int, folder: Path | None, settings: dict) -> None:
+    """After an interrupt: count a step that finished but was not recorded, save, and say how to resume."""
+    done = int(step.d_opt.iterations.numpy()) - offset
+    if done == int(ckpt.step) + 1:                 # the update ran; the interrupt came before it was counted
+        ckpt.step.assign_add(1)
+        for values in history.values():
+            if values is not history.get("epoch_time_s"):
+                values.append(float("nan"))
+    if folder is None:
+        print(f"\ninterrupted after {int(ckpt.step)} steps; without a checkpoint_dir this run cannot be resumed. "
+              "The networks are half-trained: run the training cell again before using them.")
+        return
+    path = checkpoints.save(folder, ckpt, history, settings)
+    print(f"\ninterrupted after {int(ckpt.step)} steps; saved {path}. Run the training cell again to resume.")
 
 
-def _empty_history() -> dict[str, list[float]]:
-    """A history with no steps yet."""
-    return {**{k: [] for k in _STEP_KEYS}, "epoch_time_s": []}
+def save_trained(model, path: str | Path, trained=None) -> Path:
+    """Save a model whose training finished as a .keras file, check that it reloads the same, and return the path (notebook 02).
+
+    ``trained`` is the model that was trained when ``model`` is a copy of it (e.g. quantized); by default ``model``.
+    """
+    import keras
+
+    if (trained if trained is not None else model) in _UNFINISHED:
+        raise RuntimeError(f"{model.name!r} comes from a training run that was interrupted: run the training "
+                           "cell again to finish it (it resumes from its checkpoint), then save.")
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.tmp.keras")
+    model.save(tmp)
+    z = np.random.default_rng(0).normal(size=(4, model.inputs[0].shape[1])).astype("float32")
+    inputs = [z, np.arange(4) % 10] if len(model.inputs) == 2 else z
+    if not np.allclose(keras.models.load_model(tmp)(inputs, training=False), model(inputs, training=False), atol=1e-6):
+        tmp.unlink()
+        raise RuntimeError(f"{path.name} did not reload to the same model; nothing was saved")
+    tmp.replace(path)
+    return path
 
 
 def train_for(step: Callable, images: np.ndarray, z_dim: int, seconds: float, batch_size: int = 64,
@@ -373,71 +538,3 @@ def train_for(step: Callable, images: np.ndarray, z_dim: int, seconds: float, ba
             if on_mark:
                 on_mark(mark, steps)
     return {"steps": steps, "seconds": spent, "images_per_s": steps * batch_size / spent if spent else 0.0}
-
-
-# ---------------------------------------------------------------- exercises of notebook 02
-
-def _register_exercises() -> None:
-    from helpers.data import to_tanh_range
-    from helpers.exercises import Exercise, register
-
-    def logit_cases():
-        rng = np.random.default_rng(3)
-        return [(rng.normal(0, 3, 64).astype(np.float32), rng.normal(0, 3, 64).astype(np.float32), 0.9),
-                (np.array([2.0, -1.0], np.float32), np.array([-3.0, 0.5], np.float32), 1.0)]
-
-    def image_cases():
-        rng = np.random.default_rng(4)
-        return [(rng.integers(0, 256, (5, 28, 28), dtype=np.uint8),), (np.array([[[0, 255] * 14] * 28], np.uint8),)]
-
-    register(Exercise("02.discriminator_loss", lambda r, f, y: float(discriminator_loss(r, f, y)), logit_cases,
-                      hint="mean BCE(real_label, real_logit) + mean BCE(0, fake_logit); BCE with logits: "
-                           "tf.nn.sigmoid_cross_entropy_with_logits(labels=..., logits=...)."))
-    register(Exercise("02.generator_loss", lambda f: float(generator_loss(f)), lambda: [(c[1],) for c in logit_cases()],
-                      hint="the generator wants D to say 'real': mean BCE of the fakes' logits against label 1."))
-    register(Exercise("02.to_tanh_range", to_tanh_range, image_cases,
-                      hint="convert to float32 first, then (x - 127.5) / 127.5, and add a channel axis with x[..., None]."))
-
-
-_register_exercises()
-
-
-# ---------------------------------------------------------------- exercises of notebook 05
-
-def wasserstein_samples(a, b) -> float:
-    """W1 between two equally large 1-D samples: the mean absolute difference of their sorted values."""
-    return float(np.mean(np.abs(np.sort(np.asarray(a, float)) - np.sort(np.asarray(b, float)))))
-
-
-def interpolate(real, fake, alpha) -> np.ndarray:
-    """alpha * real + (1 - alpha) * fake, one weight per sample (alpha has shape (N,))."""
-    real, fake = np.asarray(real, float), np.asarray(fake, float)
-    a = np.asarray(alpha, float).reshape((-1,) + (1,) * (real.ndim - 1))
-    return a * real + (1 - a) * fake
-
-
-def _register_wgan_exercises() -> None:
-    from helpers.exercises import Exercise, register
-
-    def sample_pairs():
-        rng = np.random.default_rng(11)
-        return [(rng.normal(size=200), rng.normal(2.0, 1.0, size=200)), (np.array([3.0, 1.0, 2.0]), np.array([0.0, 5.0, 1.0]))]
-
-    def batches():
-        rng = np.random.default_rng(12)
-        return [(rng.normal(size=(4, 5, 5, 1)), rng.normal(size=(4, 5, 5, 1)), rng.uniform(size=4)),
-                (rng.normal(size=(3, 2)), rng.normal(size=(3, 2)), np.array([0.0, 0.5, 1.0]))]
-
-    register(Exercise("05.wasserstein_samples", wasserstein_samples, sample_pairs,
-                      hint="in 1-D the best transport plan matches the sorted samples: "
-                           "np.mean(np.abs(np.sort(a) - np.sort(b)))."))
-    register(Exercise("05.interpolate", interpolate, batches,
-                      hint="reshape alpha to (N, 1, ..., 1) so it broadcasts over each sample: "
-                           "alpha.reshape((-1,) + (1,) * (real.ndim - 1))."))
-    register(Exercise("05.critic_loss", lambda r, f: float(np.mean(f) - np.mean(r)),
-                      lambda: [(np.random.default_rng(13).normal(1, 1, 64), np.random.default_rng(14).normal(-1, 1, 64))],
-                      hint="the critic wants real scores high and fake scores low; its loss is minimized: "
-                           "mean(fake) - mean(real)."))
-
-
-_register_wgan_exercises()

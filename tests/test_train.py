@@ -1,11 +1,23 @@
-"""The series' training step and loop, and the dense GAN designs."""
+"""The series' training step and loop, its refusals of bad input, and the designs of notebooks 02 to 05.
+
+Checkpoints, interrupts and resuming are in test_checkpoints.py.
+"""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
 
 from helpers import layers, train
+
+SMALL = layers.DENSE.replace(generator=layers.DenseG(z_dim=8, hidden=(16,), slope=0.2),
+                             discriminator=layers.DenseD(hidden=(16,), slope=0.2, dropout=0.3))
+"""Notebook 02's dense design (real_label 0.9), with tiny networks."""
+
+TINY_DCGAN = layers.DCGAN.replace(generator=layers.ConvG(z_dim=8, width=4), discriminator=layers.ConvD(width=4),
+                                  jit_compile=False)
 
 
 def _bce(y, logit):
@@ -18,88 +30,100 @@ def small_images():
     return rng.uniform(-1, 1, (256, 28, 28, 1)).astype("float32")
 
 
-def small_gan(seed=0):
+def small_step(seed=0, design=SMALL, ema=None) -> train.GanStep:
+    """A fresh step of ``design`` whose networks were initialised with ``seed``."""
     import keras
     keras.utils.set_random_seed(seed)
-    design = {**layers.DENSE, "generator": {"z_dim": 8, "hidden": (16,), "slope": 0.2},
-              "discriminator": {"hidden": (16,), "slope": 0.2, "dropout": 0.3}}
-    return layers.dense_gan(design)
+    return train.make_step(design, design.build(), ema=ema)
 
+
+def _z(n=32, dim=8, seed=0):
+    return np.random.default_rng(seed).normal(size=(n, dim)).astype("float32")
+
+
+# ---------------------------------------------------------------- losses, designs, steps
 
 def test_losses_match_the_cross_entropy_formulas():
     r, f = np.array([2.0, -1.0, 0.3]), np.array([-2.0, 0.5, 1.0])
     expected_d = np.mean(_bce(0.9, r)) + np.mean(_bce(0.0, f))
     assert float(train.discriminator_loss(r, f, 0.9)) == pytest.approx(expected_d, rel=1e-6)
+    assert float(train.discriminator_loss(r, f)) == pytest.approx(np.mean(_bce(1.0, r)) + np.mean(_bce(0.0, f)),
+                                                                  rel=1e-6)
     assert float(train.generator_loss(f)) == pytest.approx(np.mean(_bce(1.0, f)), rel=1e-6)
 
 
-def test_designs_build_generators_of_the_series_convention():
-    for design in (layers.CLASSIC_DENSE, layers.DENSE):
-        gen, disc, _, _ = layers.dense_gan(design)
-        assert gen.input_shape == (None, 100) and gen.output_shape == (None, 28, 28, 1)
-        assert disc.output_shape == (None, 1)
-        out = gen(np.random.default_rng(0).normal(size=(4, 100)).astype("float32")).numpy()
-        assert -1 <= out.min() and out.max() <= 1
+@pytest.mark.parametrize("name", ["CLASSIC_DENSE", "DENSE", "TUTORIAL_DCGAN", "DCGAN", "WGAN_GP"])
+def test_designs_build_generators_of_the_series_convention(name):
+    design = getattr(layers, name)
+    players = design.build()
+    assert isinstance(players, layers.Players) and design.z_dim == 100
+    gen, disc, g_opt, d_opt = players
+    assert g_opt is not d_opt and float(g_opt.learning_rate) == pytest.approx(design.adam.lr)
+    assert gen.input_shape == (None, 100) and gen.output_shape == (None, 28, 28, 1)
+    assert disc.input_shape == (None, 28, 28, 1) and disc.output_shape == (None, 1)
+    out = gen(_z(4, 100), training=False).numpy()
+    assert -1 <= out.min() and out.max() <= 1
+
+
+def test_designs_are_frozen_and_replace_gives_a_changed_copy():
+    changed = layers.DENSE.replace(real_label=1.0)
+    assert changed.real_label == 1.0 and layers.DENSE.real_label == 0.9 and changed.generator == layers.DENSE.generator
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        layers.DENSE.batch_size = 1
+    assert layers.WGAN_GP.loss == "wgan-gp" and layers.WGAN_GP.n_critic == 5 and layers.WGAN_GP.gp_weight == 10.0
+    assert layers.WGAN_GP.discriminator.batch_norm is False   # the penalty is per sample
+
+
+def test_make_step_picks_the_step_of_the_design():
+    step = small_step()
+    assert isinstance(step, train.GanStep) and step.settings["kind"] == "gan" and step.settings["real_label"] == 0.9
+    wgan = small_step(design=SMALL.replace(loss="wgan-gp", n_critic=3, gp_weight=5.0))
+    assert wgan.settings["kind"] == "wgan-gp" and wgan.settings["n_critic"] == 3 and wgan.settings["gp_weight"] == 5.0
+    with pytest.raises(ValueError, match="'gan' or 'wgan-gp'"):
+        small_step(design=SMALL.replace(loss="hinge"))
 
 
 def test_a_step_updates_both_players_and_reports_its_losses(small_images):
-    gen, disc, g_opt, d_opt = small_gan()
-    step = train.make_train_step(gen, disc, g_opt, d_opt, real_label=0.9)
+    step = small_step()
+    gen, disc = step.generator, step.discriminator
     g_before, d_before = gen.get_weights()[0].copy(), disc.get_weights()[0].copy()
-    out = step(small_images[:32], np.random.default_rng(0).normal(size=(32, 8)).astype("float32"))
+    out = step(small_images[:32], _z())
     assert set(out) == {"d_loss", "g_loss", "d_real", "d_fake"}
     assert all(np.isfinite(float(v)) for v in out.values())
     assert not np.allclose(gen.get_weights()[0], g_before) and not np.allclose(disc.get_weights()[0], d_before)
+    assert int(step.g_opt.iterations) == int(step.d_opt.iterations) == 1
 
 
 def test_seeded_steps_are_reproducible(small_images):
     def losses():
-        gen, disc, g_opt, d_opt = small_gan(seed=5)
-        step = train.make_train_step(gen, disc, g_opt, d_opt)
-        z = np.random.default_rng(1).normal(size=(32, 8)).astype("float32")
-        return [float(step(small_images[:32], z)["g_loss"]) for _ in range(3)]
+        step = small_step(seed=5)
+        return [float(step(small_images[:32], _z(seed=1))["g_loss"]) for _ in range(3)]
     assert losses() == losses()
 
 
+# ---------------------------------------------------------------- the loop
+
 def test_train_gan_calls_back_every_epoch_and_records_every_step(small_images):
-    gen, disc, g_opt, d_opt = small_gan()
     seen = []
-    history = train.train_gan(gen, disc, small_images, epochs=2, batch_size=64, g_opt=g_opt, d_opt=d_opt,
-                              on_epoch_end=lambda epoch, h: seen.append(epoch), verbose=False)
-    assert seen == [1, 2] and len(history["d_loss"]) == 2 * (256 // 64)
+    history = train.train_gan(small_step(), small_images, epochs=2, batch_size=64,
+                              on_epoch_end=lambda epoch, h: seen.append((epoch, h.steps)), verbose=False)
+    assert isinstance(history, train.History)
+    assert seen == [(1, 4), (2, 8)] and history.steps == 8 and len(history["d_loss"]) == 2 * (256 // 64)
+    assert set(history) == {"d_loss", "g_loss", "d_real", "d_fake", "epoch_time_s"}
+    assert len(history["epoch_time_s"]) == 2 and history.seconds == history["epoch_time_s"][-1] > 0
 
 
 def test_train_gan_stops_at_the_time_budget(small_images):
-    gen, disc, g_opt, d_opt = small_gan()
-    history = train.train_gan(gen, disc, small_images, epochs=1000, batch_size=64, g_opt=g_opt, d_opt=d_opt,
-                              time_budget_s=1e-9, verbose=False)
+    history = train.train_gan(small_step(), small_images, epochs=1000, batch_size=64, time_budget_s=1e-9,
+                              verbose=False)
     assert len(history["d_loss"]) == 1 and len(history["epoch_time_s"]) == 1
-
-
-def test_mismatched_models_get_a_clear_message(small_images):
-    gen, disc, _, _ = small_gan()
-    with pytest.raises(ValueError, match="one logit"):
-        train.train_gan(gen, gen, small_images, epochs=1, verbose=False)
-    with pytest.raises(ValueError, match="images of shape"):
-        train.train_gan(gen, disc, small_images[:, :14, :14], epochs=1, verbose=False)
-
-
-def test_train_for_reports_speed_and_calls_marks(small_images):
-    gen, disc, g_opt, d_opt = small_gan()
-    step = train.make_train_step(gen, disc, g_opt, d_opt)
-    marks = []
-    speed = train.train_for(step, small_images, 8, 0.5, 32, marks=(0.1, 0.3), on_mark=lambda t, s: marks.append(t))
-    assert marks == [0.1, 0.3] and speed["steps"] > 0 and speed["images_per_s"] > 0
 
 
 def test_uint8_images_train_exactly_like_their_float_version(small_images):
     pixels = np.round((small_images + 1) * 127.5).astype(np.uint8)
     floats = (pixels.astype(np.float32) - 127.5) / 127.5
-    runs = []
-    for images in (pixels, floats):
-        gen, disc, g_opt, d_opt = small_gan(seed=2)
-        runs.append(train.train_gan(gen, disc, images, epochs=1, batch_size=64, g_opt=g_opt, d_opt=d_opt,
-                                    verbose=False)["g_loss"])
+    runs = [train.train_gan(small_step(seed=2), images, epochs=1, batch_size=64, verbose=False)["g_loss"]
+            for images in (pixels, floats)]
     np.testing.assert_allclose(runs[0], runs[1], rtol=1e-6)
 
 
@@ -107,66 +131,66 @@ def test_epoch_order_is_a_fixed_permutation_per_epoch():
     a, b = train.epoch_order(100, 1), train.epoch_order(100, 2)
     assert sorted(a) == list(range(100)) and not np.array_equal(a, b)
     assert np.array_equal(a, train.epoch_order(100, 1))
+    assert not np.array_equal(a, train.epoch_order(100, 1, seed=1))
 
 
-def _interrupt_after(step, n):
-    """A step that raises KeyboardInterrupt on its call number n + 1, as a kernel interrupt would."""
-    calls = {"n": 0}
-
-    def wrapped(real, z):
-        calls["n"] += 1
-        if calls["n"] > n:
-            raise KeyboardInterrupt
-        return step(real, z)
-    return wrapped
+def test_train_for_reports_speed_and_calls_marks(small_images):
+    marks = []
+    speed = train.train_for(small_step(), small_images, 8, 0.5, 32, marks=(0.1, 0.3),
+                            on_mark=lambda t, s: marks.append(t))
+    assert marks == [0.1, 0.3] and speed["steps"] > 0 and speed["images_per_s"] > 0
 
 
-def test_interrupted_training_resumes_into_fresh_objects_with_counters_and_optimizer_state(small_images, tmp_path):
-    epochs, batch = 3, 64  # 4 steps an epoch, 12 in all
-    gen, disc, g_opt, d_opt = small_gan(seed=7)
-    straight = train.train_gan(gen, disc, small_images, epochs, batch, g_opt=g_opt, d_opt=d_opt, verbose=False)
+# ---------------------------------------------------------------- bad input, refused with a message that helps
 
-    gen, disc, g_opt, d_opt = small_gan(seed=7)
-    step = _interrupt_after(train.make_train_step(gen, disc, g_opt, d_opt), 6)  # stops mid-epoch 2
-    first = train.train_gan(gen, disc, small_images, epochs, batch, g_opt=g_opt, d_opt=d_opt, step=step,
-                            checkpoint_dir=tmp_path, verbose=False)
-    assert first.get("interrupted") and len(first["g_loss"]) == 6
-    saved = {"iterations": int(g_opt.iterations), "slots": [v.numpy().copy() for v in d_opt.variables],
-             "g": [w.copy() for w in gen.get_weights()]}
-
-    gen, disc, g_opt, d_opt = small_gan(seed=99)  # fresh objects, different initial weights
-    ckpt, manager = train.make_checkpoint(gen, disc, g_opt, d_opt, tmp_path)
-    ckpt.restore(manager.latest_checkpoint)
-    assert int(ckpt.step) == 6 and int(g_opt.iterations) == saved["iterations"] == 6
-    for got, want in zip(d_opt.variables, saved["slots"]):
-        np.testing.assert_array_equal(got.numpy(), want)
-    for got, want in zip(gen.get_weights(), saved["g"]):
-        np.testing.assert_array_equal(got, want)
-
-    gen, disc, g_opt, d_opt = small_gan(seed=99)
-    resumed = train.train_gan(gen, disc, small_images, epochs, batch, g_opt=g_opt, d_opt=d_opt,
-                              checkpoint_dir=tmp_path, verbose=False)
-    assert len(resumed["g_loss"]) == 12 and int(g_opt.iterations) == 12
-    for key in ("d_loss", "g_loss", "d_real", "d_fake"):
-        np.testing.assert_allclose(resumed[key], straight[key], rtol=1e-5, atol=1e-6)
+def test_float_images_in_0_255_are_refused_with_the_scaling_to_use(small_images):
+    pixels = (small_images + 1) * 127.5
+    with pytest.raises(ValueError, match=r"\(x - 127\.5\) / 127\.5"):
+        train.train_gan(small_step(), pixels, epochs=1, batch_size=64, verbose=False)
+    with pytest.raises(ValueError, match=r"\[-1, 1\]"):
+        train.train_gan(small_step(), small_images * 1.5, epochs=1, batch_size=64, verbose=False)
 
 
-def test_a_finished_run_resumes_as_finished_and_more_epochs_continue_it(small_images, tmp_path):
-    gen, disc, g_opt, d_opt = small_gan()
-    train.train_gan(gen, disc, small_images, 1, 64, g_opt=g_opt, d_opt=d_opt, checkpoint_dir=tmp_path, verbose=False)
-    again = train.train_gan(gen, disc, small_images, 1, 64, g_opt=g_opt, d_opt=d_opt, checkpoint_dir=tmp_path,
-                            verbose=False)
-    assert len(again["g_loss"]) == 4
-    more = train.train_gan(gen, disc, small_images, 2, 64, g_opt=g_opt, d_opt=d_opt, checkpoint_dir=tmp_path,
-                           verbose=False)
-    assert len(more["g_loss"]) == 8 and len(more["epoch_time_s"]) == 2
+def test_a_discriminator_ending_in_a_sigmoid_gets_a_warning_that_names_the_fix():
+    import keras
+    gen = layers.DenseG(z_dim=8, hidden=(16,)).build()
+    disc = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                             keras.layers.Dense(1, activation="sigmoid")])
+    for make in (train.make_train_step, train.make_wgan_step):
+        with pytest.warns(UserWarning, match=r"remove the sigmoid.*Dense\(1\)"):
+            make(gen, disc, keras.optimizers.Adam(), keras.optimizers.Adam())
+
+
+@pytest.mark.parametrize("kwargs, message", [({"epochs": 0}, "at least one epoch"),
+                                             ({"epochs": -1}, "at least one epoch"),
+                                             ({"time_budget_s": 0}, "positive number of seconds"),
+                                             ({"time_budget_s": -5.0}, "positive number of seconds")])
+def test_no_epochs_or_no_time_is_refused(small_images, kwargs, message):
+    step = small_step()
+    with pytest.raises(ValueError, match=message):
+        train.train_gan(step, small_images, **{"epochs": 1, "batch_size": 64, **kwargs}, verbose=False)
+    assert int(step.d_opt.iterations) == 0
+
+
+def test_mismatched_models_get_a_clear_message(small_images):
+    step = small_step()
+    with pytest.raises(ValueError, match="one logit"):
+        train.train_gan(dataclasses.replace(step, discriminator=step.generator), small_images, epochs=1,
+                        batch_size=64, verbose=False)
+    with pytest.raises(ValueError, match="images of shape"):
+        train.train_gan(step, small_images[:, :14, :14], epochs=1, batch_size=64, verbose=False)
+    with pytest.raises(ValueError, match=r"add a channel axis"):
+        train.train_gan(step, small_images[..., 0], epochs=1, batch_size=64, verbose=False)
+    with pytest.raises(ValueError, match="takes only z"):
+        train.train_gan(step, small_images, labels=np.zeros(256, int), epochs=1, batch_size=64, verbose=False)
 
 
 def test_too_few_images_for_a_batch_get_a_clear_message(small_images):
-    gen, disc, g_opt, d_opt = small_gan()
     with pytest.raises(ValueError, match="fewer than one batch"):
-        train.train_gan(gen, disc, small_images[:10], epochs=1, batch_size=64, verbose=False)
+        train.train_gan(small_step(), small_images[:10], epochs=1, batch_size=64, verbose=False)
 
+
+# ---------------------------------------------------------------- convolutional and conditional GANs
 
 @pytest.mark.parametrize("padding", ["same", "valid"])
 def test_conv_output_size_formulas_match_keras(padding):
@@ -179,60 +203,65 @@ def test_conv_output_size_formulas_match_keras(padding):
         assert up.shape[1] == layers.conv_transpose_output_size(size, kernel, stride, padding)
 
 
-def test_convolutional_designs_follow_the_series_convention():
-    for design in (layers.DCGAN, layers.TUTORIAL_DCGAN):
-        gen, disc, _, _ = layers.build_gan(design)
-        assert gen.input_shape == (None, 100) and gen.output_shape == (None, 28, 28, 1)
-        assert disc.input_shape == (None, 28, 28, 1) and disc.output_shape == (None, 1)
-        out = gen(np.random.default_rng(0).normal(size=(2, 100)).astype("float32")).numpy()
-        assert -1 <= out.min() and out.max() <= 1
-
-
 def test_dcgan_hidden_layers_sit_between_z_and_the_projection_and_before_the_logit():
-    first = [layer.__class__.__name__ for layer in layers.dcgan_discriminator(hidden=0).layers]
-    d = layers.dcgan_discriminator(width=8, hidden=16)
-    g = layers.dcgan_generator(z_dim=10, width=8, hidden=16)
+    first = [layer.__class__.__name__ for layer in layers.ConvD(hidden=0).build().layers]
+    d = layers.ConvD(width=8, hidden=16).build()
+    g = layers.ConvG(z_dim=10, width=8, hidden=16).build()
     assert "Dense" not in first[:-1] and [layer.units for layer in d.layers if hasattr(layer, "units")] == [16, 1]
     assert [layer.units for layer in g.layers if hasattr(layer, "units")] == [16, 7 * 7 * 16]
     assert g.output_shape == (None, 28, 28, 1) and d.output_shape == (None, 1)
     for design in (layers.DCGAN, layers.WGAN_GP):  # notebook 03's networks, each under half a million weights
-        gen, disc, _, _ = layers.build_gan(design)
+        gen, disc, _, _ = design.build()
         assert gen.count_params() < 500_000 and disc.count_params() < 500_000
-
-
-def test_a_checkpoint_restores_batch_norm_statistics_and_the_ema_copy(tmp_path):
-    import keras
-    design = {**layers.DCGAN, "generator": {"z_dim": 8, "width": 4}, "discriminator": {"width": 4}}
-    keras.utils.set_random_seed(0)
-    gen, disc, g_opt, d_opt = layers.build_gan(design)
-    ema = train.ema_copy(gen)
-    images = np.random.default_rng(0).integers(0, 256, (64, 28, 28, 1), dtype=np.uint8)
-    train.train_gan(gen, disc, images, 2, 32, g_opt=g_opt, d_opt=d_opt, ema=ema, checkpoint_dir=tmp_path,
-                    verbose=False)
-    keras.utils.set_random_seed(1)
-    gen2, disc2, g_opt2, d_opt2 = layers.build_gan(design)
-    ema2 = train.ema_copy(gen2)
-    ckpt, manager = train.make_checkpoint(gen2, disc2, g_opt2, d_opt2, tmp_path, ema=ema2)
-    ckpt.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-    for a, b in ((gen, gen2), (disc, disc2), (ema, ema2)):
-        assert any("moving_mean" in v.path for v in a.variables)
-        for va, vb in zip(a.variables, b.variables):
-            np.testing.assert_array_equal(va.numpy(), vb.numpy(), err_msg=va.path)
-    assert not np.allclose(ema.get_weights()[0], gen.get_weights()[0])  # the average lags the generator
+        assert [layer.units for layer in gen.layers if hasattr(layer, "units")][0] == 128
+        assert [layer.units for layer in disc.layers if hasattr(layer, "units")] == [128, 1]
 
 
 def test_a_conditional_gan_trains_on_labels_and_says_when_they_are_missing():
     import keras
     keras.utils.set_random_seed(0)
-    gen, disc = layers.cgan_generator(z_dim=8, width=4), layers.cgan_discriminator(width=4)
-    assert [tuple(i.shape) for i in gen.inputs] == [(None, 8), (None,)]
+    design = TINY_DCGAN.replace(generator=layers.CondConvG(z_dim=8, width=4, embed=5),
+                                discriminator=layers.CondConvD(width=4))
+    step = train.make_step(design, design.build())
+    assert step.conditional and step.z_dim == 8
+    assert [tuple(i.shape) for i in step.generator.inputs] == [(None, 8), (None,)]
     images = np.random.default_rng(0).integers(0, 256, (64, 28, 28, 1), dtype=np.uint8)
     labels = np.arange(64) % 10
     with pytest.raises(ValueError, match="needs labels"):
-        train.train_gan(gen, disc, images, epochs=1, batch_size=32, verbose=False)
-    with pytest.raises(ValueError, match="one label per image"):
-        train.train_gan(gen, disc, images, epochs=1, batch_size=32, labels=labels[:10], verbose=False)
-    history = train.train_gan(gen, disc, images, epochs=1, batch_size=32, labels=labels, verbose=False)
+        train.train_gan(step, images, epochs=1, batch_size=32, verbose=False)
+    for wrong in (labels[:10], np.arange(65) % 10):
+        with pytest.raises(ValueError, match="one label per image"):
+            train.train_gan(step, images, epochs=1, batch_size=32, labels=wrong, verbose=False)
+        with pytest.raises(ValueError, match="one label per image"):   # float images too
+            train.train_gan(step, (images - 127.5) / 127.5, epochs=1, batch_size=32, labels=wrong, verbose=False)
+    assert int(step.d_opt.iterations) == 0
+    history = train.train_gan(step, images, epochs=1, batch_size=32, labels=labels, verbose=False)
     assert len(history["g_loss"]) == 2 and np.all(np.isfinite(history["g_loss"]))
-    out = gen([np.zeros((3, 8), "float32"), np.array([0, 5, 9])], training=False)
+    out = step.generator([np.zeros((3, 8), "float32"), np.array([0, 5, 9])], training=False)
     assert tuple(out.shape) == (3, 28, 28, 1)
+
+
+def test_the_weight_average_lags_the_generator(small_images):
+    import keras
+    keras.utils.set_random_seed(0)
+    players = TINY_DCGAN.build()
+    ema = train.ema_copy(players.generator)
+    for a, b in zip(ema.get_weights(), players.generator.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    step = train.make_step(TINY_DCGAN, players, ema=ema)
+    assert step.ema is ema and step.settings["ema_decay"] == 0.999
+    train.train_gan(step, small_images[:64], epochs=1, batch_size=32, verbose=False)
+    assert not np.allclose(ema.get_weights()[0], players.generator.get_weights()[0])
+
+
+# ---------------------------------------------------------------- saving a trained model
+
+def test_save_trained_writes_a_keras_file_that_reloads_the_same(small_images, tmp_path):
+    import keras
+    step = small_step()
+    train.train_gan(step, small_images, epochs=1, batch_size=64, verbose=False)
+    path = train.save_trained(step.generator, tmp_path / "g.keras")
+    assert path == tmp_path / "g.keras" and [p.name for p in tmp_path.iterdir()] == ["g.keras"]
+    z = _z()
+    np.testing.assert_allclose(keras.models.load_model(path)(z, training=False),
+                               step.generator(z, training=False), atol=1e-6)

@@ -1,0 +1,22 @@
+"""The exercises of the series, checked: ``check(name, my_function)`` prints a verdict and a hint.
+
+In a notebook::
+
+    from exercises import check
+
+    def optimal_discriminator(p_data, p_g):
+        ...  # your code here
+
+    check("01.optimal_discriminator", optimal_discriminator)
+
+``exercises.checker`` holds the one checker; ``exercises.ch01`` ... ``exercises.ch06`` register the exercises of
+notebooks 01 to 06 (and hold the reference solutions that exist only for an exercise). This package uses
+``helpers``; nothing in ``helpers`` imports it.
+"""
+
+from __future__ import annotations
+
+from exercises.checker import EXERCISES, Verdict, check  # noqa: F401  (EXERCISES: the registry, for tests)
+from exercises import ch01, ch02, ch03, ch04, ch05, ch06  # noqa: F401  (each registers its notebook's exercises)
+
+__all__ = ["check", "Verdict"]

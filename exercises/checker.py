@@ -1,0 +1,353 @@
+"""The one checker for every exercise of the series: a clear verdict and a hint, never a traceback, never a hang.
+
+An exercise is a reference function plus test inputs (``Exercise``); ``check`` calls the student's function on
+the same inputs and compares. The student's code runs on copies of the inputs, under a time limit, and
+whatever it does (raise, loop forever, call ``sys.exit()``, change its inputs, return something that cannot be
+read as numbers) becomes a ``Verdict``.
+"""
+
+from __future__ import annotations
+
+import copy
+import ctypes
+import inspect
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+CORRECT, WRONG, NOT_ATTEMPTED, INTERRUPTED, ERROR = "correct", "wrong", "not attempted", "interrupted", "error"
+_MARKS = {CORRECT: "[correct]", WRONG: "[not yet right]", NOT_ATTEMPTED: "[not attempted]",
+          INTERRUPTED: "[interrupted]", ERROR: "[check failed]"}
+TIME_LIMIT_S = 5.0
+"""Default time a student's function may take on one test input, in seconds."""
+_RETRY_S = 0.25  # after the limit, the alarm repeats this often in case the student's code swallowed it
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one check (from notebook 01 on): status, what was found, and a hint."""
+
+    exercise: str
+    status: str
+    message: str
+
+    @property
+    def passed(self) -> bool:
+        """True only for a correct answer."""
+        return self.status == CORRECT
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        return f"{_MARKS.get(self.status, '[?]')} Exercise {self.exercise}: {self.message}"
+
+    __repr__ = __str__
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """A reference solution, the inputs to try it on, and a hint shown with a wrong answer.
+
+    ``time_limit`` is how long, in seconds, the student's function may take on one input before the check
+    stops it and says so.
+    """
+
+    name: str
+    reference: Callable
+    cases: Callable[[], list[tuple]]
+    hint: str
+    rtol: float = 1e-4
+    atol: float = 1e-6
+    describe: Callable[[tuple], str] = field(default=lambda args: "")
+    time_limit: float = TIME_LIMIT_S
+
+
+EXERCISES: dict[str, Exercise] = {}
+
+
+def register(exercise: Exercise) -> Exercise:
+    """Add an exercise to the registry under its name (the modules ``exercises.ch01`` ... ``ch06`` do, one per notebook)."""
+    EXERCISES[exercise.name] = exercise
+    return exercise
+
+
+# ---------------------------------------------------------------- running student code safely
+
+class _Timeout(BaseException):
+    """Raised inside the student's code when its time is up (a BaseException: `except Exception` won't catch it)."""
+
+
+def _text(obj) -> str:
+    """str(obj), even for objects whose __str__ fails."""
+    try:
+        return str(obj)
+    except BaseException:  # noqa: BLE001  (a student's exception may have a broken __str__)
+        return f"<{type(obj).__name__} that cannot be printed>"
+
+
+def _can_use_alarm() -> bool:
+    return (hasattr(signal, "setitimer") and hasattr(signal, "SIGALRM")
+            and threading.current_thread() is threading.main_thread())
+
+
+def _run_with_alarm(fn: Callable, args: tuple, limit: float) -> tuple[str, object]:
+    """Call fn(*args) in this (the main) thread; SIGALRM stops it after ``limit`` s. Restores the previous alarm.
+
+    If the student's code swallows the first stop (a bare ``except:`` in a loop), the alarm repeats and from
+    then on every line of the student's code raises, so the exception also escapes the handler that caught it.
+    """
+    state = {"armed": True, "fired": 0, "tracing": False}
+    here = sys._getframe()
+    previous_trace = sys.gettrace()
+
+    def stop_line(frame, event, arg):
+        if not state["armed"]:
+            return None
+        if event == "line":  # not on "exception": that one happens where the exception is still caught
+            raise _Timeout
+        return stop_line
+
+    def stop_calls(frame, event, arg):
+        return stop_line if state["armed"] else None
+
+    def on_alarm(signum, frame):
+        if not state["armed"]:
+            return
+        state["fired"] += 1
+        if state["fired"] > 1:  # the first stop was swallowed: trace the student's frames, raise on every line
+            state["tracing"] = True
+            sys.settrace(stop_calls)
+            while frame is not None and frame is not here:
+                frame.f_trace = stop_line
+                frame = frame.f_back
+        raise _Timeout
+
+    previous_handler = signal.signal(signal.SIGALRM, on_alarm)  # ValueError outside the main thread: nothing changed
+    start = time.monotonic()
+    previous_delay, previous_interval = 0.0, 0.0
+    try:
+        previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, limit, _RETRY_S)
+        try:
+            result = fn(*args)
+            state["armed"] = False
+            outcome = ("timeout", None) if state["fired"] else ("ok", result)
+        except _Timeout:
+            state["armed"] = False
+            outcome = ("timeout", None)
+        except BaseException as e:  # noqa: BLE001  (SystemExit, KeyboardInterrupt: all become verdicts)
+            state["armed"] = False
+            outcome = ("timeout", None) if state["fired"] else ("raised", e)
+    except _Timeout:  # the alarm went off between the lines above
+        outcome = ("timeout", None)
+    finally:
+        state["armed"] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL if previous_handler is None else previous_handler)
+        if state["tracing"]:
+            sys.settrace(previous_trace)
+        if previous_delay > 0:  # someone else's timer was running: give it back what is left of it
+            left = max(previous_delay - (time.monotonic() - start), 1e-3)
+            signal.setitimer(signal.ITIMER_REAL, left, previous_interval)
+    return outcome
+
+
+def _stop_thread(thread: threading.Thread) -> None:
+    """Raise _Timeout inside ``thread`` at its next Python instruction."""
+    if thread.ident is not None and thread.is_alive():
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_Timeout))
+
+
+def _run_in_thread(fn: Callable, args: tuple, limit: float) -> tuple[str, object]:
+    """Call fn(*args) in a daemon thread and wait ``limit`` s (where SIGALRM is unavailable: Windows, other threads)."""
+    box: dict[str, object] = {}
+
+    def target():
+        try:
+            box["result"] = fn(*args)
+        except BaseException as e:  # noqa: BLE001
+            box["error"] = e
+
+    worker = threading.Thread(target=target, name="exercise-check", daemon=True)
+    worker.start()
+    try:
+        worker.join(limit)
+    except KeyboardInterrupt as e:  # the stop button while we wait
+        _stop_thread(worker)
+        return "raised", e
+    if worker.is_alive():
+        _stop_thread(worker)
+        worker.join(0.5)  # usually ends at once; if it is stuck in C code, it is a daemon and is left behind
+        return "timeout", None
+    if "error" in box:
+        return ("timeout", None) if isinstance(box["error"], _Timeout) else ("raised", box["error"])
+    return "ok", box.get("result")
+
+
+def _run(fn: Callable, args: tuple, limit: float) -> tuple[str, object]:
+    """Call fn(*args) with a time limit; return ("ok", result), ("raised", exception) or ("timeout", None)."""
+    if _can_use_alarm():
+        try:
+            return _run_with_alarm(fn, args, limit)
+        except (ValueError, OSError):  # no alarm here after all (e.g. an embedded interpreter): use a thread
+            pass
+    return _run_in_thread(fn, args, limit)
+
+
+# ---------------------------------------------------------------- comparing
+
+def _as_array(value) -> np.ndarray | None:
+    """Convert a returned value (number, list, numpy or TensorFlow tensor) to a numpy array, or None."""
+    if hasattr(value, "numpy"):
+        value = value.numpy()
+    try:
+        arr = np.asarray(value)
+    except Exception:
+        return None
+    return arr if arr.dtype.kind in "biuf" else None
+
+
+def _compare(ex: Exercise, arr: np.ndarray | None, got, expected: np.ndarray, args: tuple,
+             integers_ok: bool = False) -> str | None:
+    """Return what is wrong with the answer ``arr`` (``got`` as numbers) compared to ``expected``, or None when it matches."""
+    where = ex.describe(args)
+    if arr is None:
+        return f"your function returned a {type(got).__name__}; expected numbers (an array or a float)."
+    if arr.shape != expected.shape:
+        return f"your answer has shape {arr.shape}; expected shape {expected.shape}{where}."
+    if not integers_ok and arr.dtype.kind in "biu":
+        return f"your answer has integer dtype {arr.dtype}; expected floats (did a division round?)."
+    if not np.all(np.isfinite(arr)) and np.all(np.isfinite(expected)):
+        return f"your answer contains NaN or infinity{where} (a log of 0, or a division by 0?)."
+    if not np.allclose(arr, expected, rtol=ex.rtol, atol=ex.atol):
+        diff = np.abs(arr.astype(np.float64) - expected)
+        i = np.unravel_index(np.argmax(diff), diff.shape) if diff.ndim else ()
+        return (f"your answer differs from the expected one by up to {float(diff.max()):.4g}{where}: "
+                f"got {float(arr[i]):.6g} where {float(expected[i]):.6g} was expected.")
+    return None
+
+
+def _same(a, b) -> bool:
+    """True when ``b`` still equals the pristine copy ``a`` (arrays: same shape, dtype and values)."""
+    if isinstance(a, np.ndarray):
+        return (isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype
+                and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")))
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    try:
+        return bool(a == b) or (a != a and b != b)  # NaN equals NaN here
+    except Exception:  # cannot tell: assume unchanged
+        return True
+
+
+def _argument_name(fn: Callable, index: int) -> str | None:
+    """The name of the student's ``index``-th positional parameter, if it has one."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except Exception:
+        return None
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return params[index].name if index < len(params) and params[index].kind in positional else None
+
+
+def _changed_input_message(fn: Callable, pristine: tuple, after: tuple) -> str | None:
+    """Say which input the student's function changed in place, or None when it changed none."""
+    for i, (a, b) in enumerate(zip(pristine, after)):
+        if not _same(a, b):
+            name = _argument_name(fn, i)
+            if name:
+                return (f"your function changed its input `{name}`: work on a copy, "
+                        f"e.g. {name} = np.array({name}).")
+            return f"your function changed its input number {i + 1}: work on a copy, e.g. with np.array(...)."
+    return None
+
+
+# ---------------------------------------------------------------- the check
+
+def _interrupted(name: str) -> Verdict:
+    return Verdict(name, INTERRUPTED, "the check was interrupted (the stop button, or a KeyboardInterrupt in "
+                                      "your function) before it could finish: run the cell again.")
+
+
+def _problem_with_call(name: str, ex: Exercise, outcome: tuple[str, object], what: str) -> Verdict | None:
+    """A verdict for a call that did not return normally (``what`` names the call), or None if it returned."""
+    kind, value = outcome
+    if kind == "ok":
+        return None
+    if kind == "timeout":
+        return Verdict(name, WRONG, f"{what} did not finish within {ex.time_limit:g} s (an endless loop?).")
+    if isinstance(value, KeyboardInterrupt):
+        return _interrupted(name)
+    if isinstance(value, SystemExit):
+        return Verdict(name, WRONG, f"{what} called sys.exit() (or exit()), which would stop the notebook's "
+                                    "kernel: `return` the result instead.")
+    if isinstance(value, NotImplementedError) and what == "your function":
+        return Verdict(name, NOT_ATTEMPTED, "the function still raises NotImplementedError: replace it with your code.")
+    said = _text(value)
+    return Verdict(name, WRONG, f"{what} raised {type(value).__name__}{': ' + said if said else ''}. Hint: {ex.hint}")
+
+
+def _check(name: str, answer) -> Verdict:
+    if name not in EXERCISES:
+        known = ", ".join(sorted(EXERCISES))
+        return Verdict(name, WRONG, f"there is no exercise called {name!r}. Known exercises: {known}.")
+    ex = EXERCISES[name]
+    if answer is None or answer is Ellipsis:
+        return Verdict(name, NOT_ATTEMPTED, "write your function in the cell above, run it, then run this check.")
+    if not callable(answer):
+        return Verdict(name, WRONG, f"expected a function, got a {type(answer).__name__}. Pass the function "
+                                    "itself, without calling it: check(name, my_function).")
+    try:
+        cases = ex.cases()
+    except Exception as e:
+        return Verdict(name, ERROR, f"the check could not build its test inputs ({type(e).__name__}: {_text(e)}).")
+    for args in cases:
+        pristine = copy.deepcopy(args)
+        try:  # the reference runs on its own copy: the student's function cannot change what it sees
+            raw = np.asarray(ex.reference(*copy.deepcopy(args)))
+            expected = raw.astype(np.float64)
+        except Exception as e:
+            return Verdict(name, ERROR, f"the check could not compute the expected answer ({type(e).__name__}: "
+                                        f"{_text(e)}); please tell your teacher.")
+        yours = copy.deepcopy(args)
+        outcome = _run(answer, yours, ex.time_limit)
+        problem = _problem_with_call(name, ex, outcome, "your function")
+        if problem is not None:  # (a Verdict is falsy unless correct)
+            return problem
+        changed = _changed_input_message(answer, pristine, yours)
+        if changed:
+            return Verdict(name, WRONG, changed)
+        got = outcome[1]
+        if got is None:
+            return Verdict(name, NOT_ATTEMPTED, "your function returns None: write the body and `return` the result.")
+        converted = _run(_as_array, (got,), ex.time_limit)
+        problem = _problem_with_call(name, ex, converted,
+                                     f"converting the {type(got).__name__} your function returned to numbers")
+        if problem is not None:
+            return problem
+        problem = _compare(ex, converted[1], got, expected, pristine, integers_ok=raw.dtype.kind in "biu")
+        if problem:
+            return Verdict(name, WRONG, f"{problem} Hint: {ex.hint}")
+    return Verdict(name, CORRECT, "correct, well done.")
+
+
+def check(name: str, answer: Callable | None) -> Verdict:
+    """Check a student's function against exercise ``name`` (used from notebook 01 on); return a Verdict that prints clearly.
+
+    Always returns a verdict: it never raises, and a function that runs too long is stopped after the
+    exercise's ``time_limit``.
+    """
+    try:
+        return _check(name, answer)
+    except KeyboardInterrupt:
+        return _interrupted(name)
+    except BaseException as e:  # noqa: BLE001  (a verdict, never a traceback)
+        return Verdict(name, ERROR, f"the check itself failed ({type(e).__name__}: {_text(e)}); "
+                                    "run the cell again, and tell your teacher if it persists.")
