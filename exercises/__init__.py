@@ -8,6 +8,7 @@ In a notebook::
         ...  # your code here
 
     check("01.optimal_discriminator", optimal_discriminator)
+    hint("01.optimal_discriminator")     # the hints one at a time: the idea, the formula, the code
 
 ``exercises.checker`` holds the one checker; ``exercises.ch01`` ... ``exercises.ch06`` register the exercises of
 notebooks 01 to 06 (and hold the reference solutions that exist only for an exercise). This package uses
@@ -16,7 +17,7 @@ notebooks 01 to 06 (and hold the reference solutions that exist only for an exer
 
 from __future__ import annotations
 
-from exercises.checker import EXERCISES, Verdict, check  # noqa: F401  (EXERCISES: the registry, for tests)
+from exercises.checker import EXERCISES, Verdict, check, hint  # noqa: F401  (EXERCISES: the registry, for tests)
 from exercises import ch01, ch02, ch03, ch04, ch05, ch06  # noqa: F401  (each registers its notebook's exercises)
 
-__all__ = ["check", "Verdict"]
+__all__ = ["check", "hint", "Verdict"]

@@ -52,20 +52,30 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Exercise:
-    """A reference solution, the inputs to try it on, and a hint shown with a wrong answer.
+    """One exercise: how its answer is judged, and hints in stages (the idea, then the formula, last the code).
 
-    ``time_limit`` is how long, in seconds, the student's function may take on one input before the check
-    stops it and says so.
+    Either ``reference`` and ``cases``: the student's function is called on each case and its result compared
+    with the reference's. Or ``judge``: a function that receives a safe caller of the student's function
+    (``call(*args)``, see ``Caller``) and returns what is wrong with how it behaves, or None when it is right.
+    ``time_limit`` is how long, in seconds, one call of the student's function may take.
     """
 
     name: str
-    reference: Callable
-    cases: Callable[[], list[tuple]]
-    hint: str
+    reference: Callable | None = None
+    cases: Callable[[], list[tuple]] | None = None
+    hint: str = ""
     rtol: float = 1e-4
     atol: float = 1e-6
     describe: Callable[[tuple], str] = field(default=lambda args: "")
     time_limit: float = TIME_LIMIT_S
+    hints: tuple[str, ...] = ()           # in stages; when empty, the one ``hint`` is the only stage
+    judge: Callable[[Callable], str | None] | None = None
+    section: str = ""                     # where to re-read, e.g. "'The training step' in notebook 02"
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """The hints in the order they are shown."""
+        return self.hints or ((self.hint,) if self.hint else ())
 
 
 EXERCISES: dict[str, Exercise] = {}
@@ -269,6 +279,99 @@ def _changed_input_message(fn: Callable, pristine: tuple, after: tuple) -> str |
     return None
 
 
+# ---------------------------------------------------------------- hints in stages
+
+_SHOWN: dict[str, int] = {}
+
+
+@dataclass(frozen=True)
+class Hint:
+    """One stage of an exercise's hints; prints as "Hint 2 of 3 for 02.train_step: ..."."""
+
+    exercise: str
+    stage: int
+    of: int
+    text: str
+
+    def __str__(self) -> str:
+        more = f" Run hint({self.exercise!r}) again for the next." if self.stage < self.of else ""
+        return f"Hint {self.stage} of {self.of} for {self.exercise}: {self.text}{more}"
+
+    __repr__ = __str__
+
+
+def hint(name: str) -> Hint | str:
+    """The next hint of exercise ``name``: the first call gives the idea, the next the formula, the last the code."""
+    if name not in EXERCISES:
+        return f"there is no exercise called {name!r}. Known exercises: {', '.join(sorted(EXERCISES))}."
+    stages = EXERCISES[name].stages
+    if not stages:
+        return f"exercise {name} has no hints."
+    shown = min(_SHOWN.get(name, 0) + 1, len(stages))
+    _SHOWN[name] = shown
+    return Hint(name, shown, len(stages), stages[shown - 1])
+
+
+def _advice(ex: Exercise) -> str:
+    """What a wrong verdict adds: the first hint, how to get the next, and where to re-read."""
+    stages, parts = ex.stages, []
+    if stages:
+        parts.append(f"Hint: {stages[0]}")
+        if len(stages) > 1:
+            parts.append(f"(hint({ex.name!r}) gives the next hint.)")
+    if ex.section:
+        parts.append(f"Re-read {ex.section}.")
+    return " ".join(parts)
+
+
+class _Stop(Exception):
+    """Raised by a Caller when the student's function misbehaved; carries the verdict."""
+
+    def __init__(self, verdict: Verdict):
+        super().__init__(verdict.message)
+        self.verdict = verdict
+
+
+class Caller:
+    """Calls the student's function for a judge: with the time limit, on copies of array inputs, and turning
+    anything it does (raise, loop, exit, change its inputs) into the verdict the check returns."""
+
+    def __init__(self, ex: Exercise, answer: Callable):
+        self.ex, self.answer = ex, answer
+
+    def __call__(self, *args, copy_inputs: bool = True):
+        """The student's result for ``args`` (copied unless ``copy_inputs=False``, e.g. for Keras models)."""
+        pristine = copy.deepcopy(args) if copy_inputs else None
+        yours = copy.deepcopy(args) if copy_inputs else args
+        outcome = _run(self.answer, yours, self.ex.time_limit)
+        problem = _problem_with_call(self.ex.name, self.ex, outcome, "your function")
+        if problem is not None:
+            raise _Stop(problem)
+        changed = _changed_input_message(self.answer, pristine, yours) if copy_inputs else None
+        if changed:
+            raise _Stop(Verdict(self.ex.name, WRONG, changed))
+        if outcome[1] is None:
+            raise _Stop(Verdict(self.ex.name, NOT_ATTEMPTED,
+                                "your function returns None: write the body and `return` the result."))
+        return outcome[1]
+
+
+def _judged(ex: Exercise, answer: Callable) -> Verdict:
+    """The verdict of a behaviour-checked exercise."""
+    try:
+        problem = ex.judge(Caller(ex, answer))
+    except _Stop as stop:
+        return stop.verdict
+    except KeyboardInterrupt:
+        return _interrupted(ex.name)
+    except Exception as e:  # the judge failed on what the student's code returned: say what it was
+        return Verdict(ex.name, WRONG, f"checking what your function returned raised {type(e).__name__}: "
+                                       f"{_text(e)}. {_advice(ex)}")
+    if problem:
+        return Verdict(ex.name, WRONG, f"{problem} {_advice(ex)}")
+    return Verdict(ex.name, CORRECT, "correct, well done.")
+
+
 # ---------------------------------------------------------------- the check
 
 def _interrupted(name: str) -> Verdict:
@@ -291,7 +394,7 @@ def _problem_with_call(name: str, ex: Exercise, outcome: tuple[str, object], wha
     if isinstance(value, NotImplementedError) and what == "your function":
         return Verdict(name, NOT_ATTEMPTED, "the function still raises NotImplementedError: replace it with your code.")
     said = _text(value)
-    return Verdict(name, WRONG, f"{what} raised {type(value).__name__}{': ' + said if said else ''}. Hint: {ex.hint}")
+    return Verdict(name, WRONG, f"{what} raised {type(value).__name__}{': ' + said if said else ''}. {_advice(ex)}")
 
 
 def _check(name: str, answer) -> Verdict:
@@ -304,6 +407,8 @@ def _check(name: str, answer) -> Verdict:
     if not callable(answer):
         return Verdict(name, WRONG, f"expected a function, got a {type(answer).__name__}. Pass the function "
                                     "itself, without calling it: check(name, my_function).")
+    if ex.judge is not None:
+        return _judged(ex, answer)
     try:
         cases = ex.cases()
     except Exception as e:
@@ -334,7 +439,7 @@ def _check(name: str, answer) -> Verdict:
             return problem
         problem = _compare(ex, converted[1], got, expected, pristine, integers_ok=raw.dtype.kind in "biu")
         if problem:
-            return Verdict(name, WRONG, f"{problem} Hint: {ex.hint}")
+            return Verdict(name, WRONG, f"{problem} {_advice(ex)}")
     return Verdict(name, CORRECT, "correct, well done.")
 
 
