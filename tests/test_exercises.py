@@ -19,170 +19,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from exercises import Verdict, ch03, ch04, ch05, check
+from exercises import Verdict, check
+from helpers import toy
 from exercises.checker import CORRECT, EXERCISES, INTERRUPTED, NOT_ATTEMPTED, WRONG
-from helpers import metrics, toy
-from helpers.data import to_tanh_range
+
+import exercise_cases_ch01, exercise_cases_ch02, exercise_cases_ch03  # noqa: E401  (tests/: one file per notebook)
+import exercise_cases_ch04, exercise_cases_ch05, exercise_cases_ch06  # noqa: E401
 
 ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = (exercise_cases_ch01, exercise_cases_ch02, exercise_cases_ch03, exercise_cases_ch04,
+            exercise_cases_ch05, exercise_cases_ch06)
+REFERENCES = {name: fn for chapter in CHAPTERS for name, fn in chapter.REFERENCES.items()}
+MISTAKES = {name: fns for chapter in CHAPTERS for name, fns in chapter.MISTAKES.items()}
 
-
-def _discriminator_loss(r, f, y):
-    from helpers import train
-    return float(train.discriminator_loss(r, f, y))
-
-
-def _generator_loss(f):
-    from helpers import train
-    return float(train.generator_loss(f))
-
-
-def _conv_output_size(n, k, s, p):
-    from helpers import layers
-    return layers.conv_output_size(n, k, s, p)
-
-
-def _conv_transpose_output_size(n, k, s, p):
-    from helpers import layers
-    return layers.conv_transpose_output_size(n, k, s, p)
-
-
-REFERENCES = {
-    "01.optimal_discriminator": toy.optimal_discriminator,
-    "01.value": toy.value,
-    "01.non_saturating_loss": toy.non_saturating_loss,
-    "01.jsd": toy.jsd,
-    "02.discriminator_loss": _discriminator_loss,
-    "02.generator_loss": _generator_loss,
-    "02.to_tanh_range": to_tanh_range,
-    "03.conv_output_size": _conv_output_size,
-    "03.conv_transpose_output_size": _conv_transpose_output_size,
-    "03.transpose_overlaps": ch03.transpose_overlaps,
-    "03.ema_update": ch03.ema_update,
-    "04.one_hot": ch04.one_hot,
-    "04.embed": lambda labels, table: np.take(table, labels, axis=0),
-    "04.per_class_agreement": ch04.per_class_agreement,
-    "05.wasserstein_samples": ch05.wasserstein_samples,
-    "05.interpolate": ch05.interpolate,
-    "05.critic_loss": lambda r, f: np.mean(f) - np.mean(r),
-    "06.spearman": metrics.spearman,
-    "06.top_k": metrics.top_k,
-    "06.normalize_maps": metrics.normalize_maps,
-}
-
-
-def _bce(y, logit):
-    """Binary cross-entropy of a logit against target y, in numpy."""
-    return np.maximum(logit, 0) - logit * y + np.log1p(np.exp(-np.abs(logit)))
-
-
-def _sigmoid(logit):
-    return 1 / (1 + np.exp(-logit))
-
-
-MISTAKES = {
-    "01.optimal_discriminator": [
-        lambda p_data, p_g: p_g / (p_data + p_g),                    # the fakes' share instead of the data's
-        lambda p_data, p_g: p_data / p_g,                            # a ratio, not a probability
-        lambda p_data, p_g: np.round(p_data / (p_data + p_g)),       # a hard decision
-    ],
-    "01.value": [
-        lambda d_real, d_fake: np.mean(np.log(d_real)) + np.mean(np.log(d_fake)),      # log D(G(z))
-        lambda d_real, d_fake: -(np.mean(np.log(d_real)) + np.mean(np.log(1 - d_fake))),  # the BCE, sign flipped
-        lambda d_real, d_fake: np.mean(np.log(d_real) + np.log(1 - d_fake)) / 2,       # halved
-    ],
-    "01.non_saturating_loss": [
-        lambda d_fake: np.mean(np.log(1 - d_fake)),                  # the saturating loss
-        lambda d_fake: np.mean(np.log(d_fake)),                      # the sign forgotten
-        lambda d_fake: -np.sum(np.log(d_fake)),                      # a sum, not a mean
-    ],
-    "01.jsd": [
-        lambda p, q, x: np.trapezoid(p * np.log(p / ((p + q) / 2)), x),                 # one KL term only
-        lambda p, q, x: np.trapezoid(p * np.log(p / q), x),                             # KL(p || q)
-        lambda p, q, x: np.trapezoid(p * np.log2(2 * p / (p + q)) + q * np.log2(2 * q / (p + q)), x) / 2,  # bits
-    ],
-    "02.discriminator_loss": [
-        lambda r, f, y: np.mean(_bce(1.0, r)) + np.mean(_bce(0.0, f)),        # smoothing ignored
-        lambda r, f, y: np.mean(_bce(y, r)) + np.mean(_bce(1 - y, f)),        # two-sided smoothing
-        lambda r, f, y: np.mean(_bce(y, _sigmoid(r))) + np.mean(_bce(0.0, _sigmoid(f))),  # sigmoid applied twice
-    ],
-    "02.generator_loss": [
-        lambda f: np.mean(_bce(0.0, f)),                                      # the label 'fake'
-        lambda f: -np.mean(_bce(0.0, f)),                                     # the saturating loss
-        lambda f: np.mean(_bce(1.0, _sigmoid(f))),                            # probabilities passed as logits
-    ],
-    "02.to_tanh_range": [
-        lambda x: (x / 255.0)[..., None],                                     # [0, 1] instead of [-1, 1]
-        lambda x: x / 127.5 - 1,                                              # no channel axis
-        lambda x: ((x - 127) // 128)[..., None],                              # integer division
-    ],
-    "03.conv_output_size": [
-        lambda n, k, s, p: n // s,                                             # floor, padding ignored
-        lambda n, k, s, p: -(-n // s) if p == "same" else (n - k) // s,        # the +1 forgotten
-        lambda n, k, s, p: (n - k) // s + 1,                                   # 'valid' for both
-    ],
-    "03.conv_transpose_output_size": [
-        lambda n, k, s, p: n * s,                                              # 'same' for both
-        lambda n, k, s, p: n * s if p == "same" else n * s + k,                # off by stride
-        lambda n, k, s, p: n * s if p == "same" else (n - 1) * s + k - 1,      # off by one
-    ],
-    "03.transpose_overlaps": [
-        lambda n, k, s: np.convolve(np.ones(n), np.ones(k)).astype(int),        # stride forgotten
-        lambda n, k, s: np.full((n - 1) * s + k, k // s),                      # the average, not the pattern
-        lambda n, k, s: np.add.reduceat(np.ones(n * s), np.arange(0, n * s, s)),  # the wrong length
-    ],
-    "03.ema_update": [
-        lambda a, w, d: (1 - d) * a + d * w,                                   # the weights dominate
-        lambda a, w, d: d * a + w,                                             # no (1 - decay)
-        lambda a, w, d: (a + w) / 2,                                           # a plain mean
-    ],
-    "04.one_hot": [
-        lambda y, n: np.eye(n)[y][:, ::-1],                                    # columns reversed
-        lambda y, n: np.eye(n + 1)[y],                                         # one column too many
-        lambda y, n: np.asarray(y)[:, None] / (n - 1) * np.ones((1, n)),       # a scaled label, not one-hot
-    ],
-    "04.embed": [
-        lambda y, t: t[:len(y)],                                               # the first rows, not the labels'
-        lambda y, t: t[np.asarray(y) - 1],                                     # off by one row
-        lambda y, t: t[y].sum(axis=0, keepdims=True),                          # the rows summed
-    ],
-    "04.per_class_agreement": [
-        lambda a, r: np.full(10, np.mean(np.asarray(a) == np.asarray(r))),    # overall, not per class
-        lambda a, r: np.bincount(np.asarray(r), minlength=10) / len(r),         # shares read, not agreement
-        lambda a, r: np.array([np.mean(np.asarray(a)[np.asarray(r) == c] == c) for c in range(10)]) * 0.5,  # halved
-    ],
-    "05.wasserstein_samples": [
-        lambda a, b: float(np.mean(np.abs(np.asarray(a) - np.asarray(b)))),    # unsorted: a worse plan
-        lambda a, b: float(abs(np.mean(a) - np.mean(b))),                      # the difference of means
-        lambda a, b: float(np.mean((np.sort(a) - np.sort(b)) ** 2)),           # squared (that is W2 squared)
-    ],
-    "05.interpolate": [
-        lambda r, f, a: np.mean(a) * np.asarray(r) + (1 - np.mean(a)) * np.asarray(f),  # one weight per batch
-        lambda r, f, a: np.asarray(a).reshape((-1,) + (1,) * (np.ndim(r) - 1)) * np.asarray(f)
-        + (1 - np.asarray(a).reshape((-1,) + (1,) * (np.ndim(r) - 1))) * np.asarray(r),  # real and fake swapped
-        lambda r, f, a: (np.asarray(r) + np.asarray(f)) / 2,                   # always the midpoint
-    ],
-    "05.critic_loss": [
-        lambda r, f: np.mean(r) - np.mean(f),                                  # the sign flipped
-        lambda r, f: -np.mean(np.log(1 / (1 + np.exp(-np.asarray(r))))),      # a GAN's cross-entropy
-        lambda r, f: np.mean(f) + np.mean(r),                                  # a sum
-    ],
-    "06.spearman": [
-        lambda a, b: float(np.corrcoef(a, b)[0, 1]),                           # Pearson on the values
-        lambda a, b: float(np.corrcoef(np.argsort(a), np.argsort(b))[0, 1]),   # argsort once: not ranks
-        lambda a, b: float(np.mean(np.sign(a - np.mean(a)) == np.sign(b - np.mean(b)))),  # sign agreement
-    ],
-    "06.top_k": [
-        lambda s, k: np.argsort(s)[:k],                                        # the k smallest
-        lambda s, k: np.argsort(s)[-k:],                                       # largest, but last first
-        lambda s, k: np.sort(s)[::-1][:k],                                     # the scores, not their indices
-    ],
-    "06.normalize_maps": [
-        lambda m: np.abs(m) / np.abs(m).max(),                                 # one maximum for all maps
-        lambda m: m / np.maximum(np.abs(m).max(axis=(1, 2), keepdims=True), 1e-12),  # the sign kept
-        lambda m: (np.abs(m) - np.abs(m).mean()) / np.abs(m).std(),            # standardized, not scaled
-    ],
-}
 
 SHORT = 0.5  # seconds: the time limit used to test endless loops
 
