@@ -1,4 +1,5 @@
-"""The exercises of notebook 03 (DCGAN): shape arithmetic, the checkerboard's overlaps, the weight average."""
+"""The exercises of notebook 03 (DCGAN): a convolution's output width, the overlaps of a transposed convolution,
+and a generator of 32x32 images without a checkerboard."""
 
 from __future__ import annotations
 
@@ -6,19 +7,18 @@ import numpy as np
 
 from exercises.checker import Exercise, register
 
+SECTION_WIDTHS = "'The idea in one formula' at the top of notebook 03"
+SECTION_STAMP = "'How a transposed convolution grows an image' in notebook 03"
+SECTION_NETWORKS = ("'How a transposed convolution grows an image' and 'The two networks, written out' "
+                    "in notebook 03")
+
 
 def conv_output_size(size: int, kernel: int, stride: int, padding: str) -> int:
-    """Reference of notebook 03's exercise: ``helpers.layers.conv_output_size``, the output width of a Conv2D."""
-    from helpers.layers import conv_output_size as width  # imported here: helpers.layers may bring Keras
-
-    return width(size, kernel, stride, padding)
-
-
-def conv_transpose_output_size(size: int, kernel: int, stride: int, padding: str) -> int:
-    """Reference of notebook 03's exercise: ``helpers.layers.conv_transpose_output_size``, the output width of a Conv2DTranspose."""
-    from helpers.layers import conv_transpose_output_size as width
-
-    return width(size, kernel, stride, padding)
+    """Reference of notebook 03's exercise: the output width of a Conv2D, ceil(size / stride) with 'same'
+    padding, floor((size - kernel) / stride) + 1 with 'valid'."""
+    if padding == "same":
+        return -(-size // stride)
+    return (size - kernel) // stride + 1
 
 
 def transpose_overlaps(n: int, kernel: int, stride: int) -> np.ndarray:
@@ -29,10 +29,118 @@ def transpose_overlaps(n: int, kernel: int, stride: int) -> np.ndarray:
     return counts
 
 
-def ema_update(average: np.ndarray, weights: np.ndarray, decay: float) -> np.ndarray:
-    """One step of an exponential moving average (notebook 03): decay * average + (1 - decay) * weights."""
-    return decay * np.asarray(average) + (1.0 - decay) * np.asarray(weights)
+def generator_32(z_dim: int):
+    """Reference of notebook 03's exercise: a generator of 32x32x1 tanh images from latents of size ``z_dim``,
+    grown 8 -> 16 -> 32 by stride-2 transposed convolutions with kernel 4 (no checkerboard)."""
+    import keras
+    from keras import layers
 
+    return keras.Sequential([
+        keras.Input((z_dim,)),
+        layers.Dense(8 * 8 * 32, use_bias=False), layers.BatchNormalization(), layers.ReLU(),
+        layers.Reshape((8, 8, 32)),
+        layers.Conv2DTranspose(16, 4, strides=2, padding="same", use_bias=False),     # 16x16x16
+        layers.BatchNormalization(), layers.ReLU(),
+        layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh"),   # 32x32x1
+    ])
+
+
+# ---------------------------------------------------------------- how the generator is judged
+
+Z_DIM_TRIED = 12   # an unusual latent size: a generator that ignores its argument shows it
+
+
+def _all_layers(model) -> list:
+    """Every layer of a model, looking inside nested models."""
+    found = []
+    for layer in getattr(model, "layers", []):
+        found += _all_layers(layer) if hasattr(layer, "layers") else [layer]
+    return found
+
+
+def overlap_map(kernel_size, strides, padding: str = "same", n: int = 8) -> np.ndarray:
+    """How many kernel copies a transposed convolution lays on each output pixel: a constant n x n input
+    through an all-ones kernel (the overlap map of notebook 03)."""
+    import keras
+
+    up = keras.layers.Conv2DTranspose(1, kernel_size, strides=strides, padding=padding, use_bias=False,
+                                      kernel_initializer="ones")
+    return up(np.ones((1, n, n, 1), "float32")).numpy()[0, :, :, 0]
+
+
+def _shape_text(shape) -> str:
+    return "(None, " + ", ".join(str(int(d)) for d in shape[1:]) + ")"
+
+
+def _listed(values: list[int]) -> str:
+    return ", ".join(map(str, values[:-1])) + f" and {values[-1]}"
+
+
+def _activation_name(layer) -> str:
+    activation = getattr(layer, "activation", None)
+    return getattr(activation, "__name__", str(activation)) if activation is not None else "none"
+
+
+def _judge_generator_32(call) -> str | None:
+    """What is wrong with the student's make_generator, judged by building it; None when it is right."""
+    import keras
+
+    model = call(Z_DIM_TRIED)
+    if not isinstance(model, keras.Model):
+        return (f"make_generator({Z_DIM_TRIED}) returned a {type(model).__name__}; return a keras.Model, "
+                "e.g. keras.Sequential([keras.Input((z_dim,)), ...]).")
+    z = np.random.default_rng(0).normal(size=(4, Z_DIM_TRIED)).astype("float32")
+    try:
+        out = np.asarray(model(z, training=False))
+    except Exception as e:  # noqa: BLE001  (whatever the model does with the latents, say so)
+        return (f"the model of make_generator({Z_DIM_TRIED}) raised {type(e).__name__} on latents of shape "
+                f"(4, {Z_DIM_TRIED}): start it with keras.Input((z_dim,)), using the argument rather than a "
+                "fixed size.")
+    if out.shape[1:] != (32, 32, 1):
+        return f"your model outputs {_shape_text(out.shape)}; expected (None, 32, 32, 1)."
+    transposed = [layer for layer in _all_layers(model) if isinstance(layer, keras.layers.Conv2DTranspose)]
+    if not transposed:
+        return ("your model has no Conv2DTranspose layer (a dense-only generator draws each pixel on its own): "
+                "project z to a small image, e.g. 8x8, and grow it with stride-2 transposed convolutions.")
+    if len(transposed) < 2:
+        return ("your model has one Conv2DTranspose; grow the image in at least two stride-2 steps "
+                "(e.g. 8 -> 16 -> 32), as the chapter's generator does (7 -> 14 -> 28).")
+    strides = [tuple(int(s) for s in layer.strides) for layer in transposed]
+    if all(s == (1, 1) for s in strides):
+        return ("every Conv2DTranspose in your model has stride 1, so none of them grows the image: start small "
+                "(e.g. 8x8) and give every transposed convolution strides=2.")
+    for number, s in enumerate(strides, 1):
+        if s != (2, 2):
+            return (f"your transposed convolution {number} of {len(transposed)} has strides={s}: give every "
+                    "transposed convolution strides=2.")
+    for number, layer in enumerate(transposed, 1):
+        kernel = tuple(int(k) for k in layer.kernel_size)
+        inner = overlap_map(kernel, layer.strides, layer.padding)[max(kernel):-max(kernel), max(kernel):-max(kernel)]
+        if inner.min() != inner.max():
+            k = kernel[0] if kernel[0] == kernel[1] else kernel
+            along = [sorted({int(v) for v in transpose_overlaps(8, size, 2)[size:-size]}) for size in kernel]
+            uneven = next(a for a in along if len(a) > 1)
+            in_2d = sorted({int(v) for v in np.unique(inner)})
+            return (f"Conv2DTranspose with kernel {k} and stride 2 (your transposed convolution {number} of "
+                    f"{len(transposed)}): its overlap map alternates {_listed(uneven)} copies of the kernel from "
+                    f"pixel to pixel along an axis ({_listed(in_2d)} in 2-D), a checkerboard built into the layer. "
+                    "Use a kernel size divisible by the stride.")
+    big = np.asarray(model(30 * z, training=False))          # large latents: the output layer's range shows
+    lo, hi = float(np.min(big)), float(np.max(big))
+    last = _all_layers(model)[-1]
+    name = "tanh" if isinstance(last, keras.layers.Activation) and _activation_name(last) == "tanh" else _activation_name(last)
+    if lo < -1.0001 or hi > 1.0001:
+        return (f"for large latents your model's outputs range from {lo:.3g} to {hi:.3g}: end with "
+                "activation=\"tanh\" so that images lie in [-1, 1], like the training digits.")
+    if lo >= -1e-6:
+        return (f"your model's outputs never go below 0 (they range from {lo:.2f} to {hi:.2f}; its last activation "
+                f"is {name}): the training digits lie in [-1, 1], so end with activation=\"tanh\".")
+    if name != "tanh":
+        return f"your model's last layer has activation {name}; end with activation=\"tanh\", images lie in [-1, 1]."
+    return None
+
+
+# ---------------------------------------------------------------- the register
 
 def _conv_cases() -> list[tuple]:
     return [(28, 4, 2, "same"), (28, 5, 2, "valid"), (7, 3, 1, "valid"), (13, 4, 2, "same"),
@@ -43,20 +151,35 @@ def _conv_where(args: tuple) -> str:
     return f" for size={args[0]}, kernel={args[1]}, stride={args[2]}, padding={args[3]!r}"
 
 
-def _ema_cases() -> list[tuple]:
-    rng = np.random.default_rng(5)
-    return [(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), 0.999), (np.zeros(2), np.ones(2), 0.9)]
+register(Exercise(
+    "03.conv_output_size", conv_output_size, _conv_cases, describe=_conv_where, section=SECTION_WIDTHS,
+    hints=("'same' pads the image so that the kernel's left edge can sit on every stride-th pixel; 'valid' lets "
+           "the kernel start only where it fits entirely inside the image.",
+           "'same': ceil(size / stride); 'valid': floor((size - kernel) / stride) + 1.",
+           "if padding == 'same': return -(-size // stride)   # integer ceiling\n"
+           "return (size - kernel) // stride + 1")))
 
+register(Exercise(
+    "03.transpose_overlaps", transpose_overlaps,
+    lambda: [(5, 3, 2), (5, 4, 2), (4, 5, 2), (3, 3, 3), (6, 2, 1)],
+    describe=lambda a: f" for n={a[0]}, kernel={a[1]}, stride={a[2]}", section=SECTION_STAMP,
+    hints=("each input position stamps one copy of the kernel; count, for every output position, the copies "
+           "that cover it (the bottom row of the stamp diagram).",
+           "the output has (n - 1) * stride + kernel positions; input i covers outputs i * stride to "
+           "i * stride + kernel - 1.",
+           "counts = np.zeros((n - 1) * stride + kernel, dtype=int)\n"
+           "for i in range(n):\n    counts[i * stride:i * stride + kernel] += 1\nreturn counts")))
 
-register(Exercise("03.conv_output_size", conv_output_size, _conv_cases, describe=_conv_where,
-                  hint="'same': ceil(size / stride), e.g. -(-size // stride); "
-                       "'valid': (size - kernel) // stride + 1."))
-register(Exercise("03.conv_transpose_output_size", conv_transpose_output_size, _conv_cases, describe=_conv_where,
-                  hint="'same': size * stride; 'valid': (size - 1) * stride + kernel."))
-register(Exercise("03.transpose_overlaps", transpose_overlaps,
-                  lambda: [(5, 3, 2), (5, 4, 2), (4, 5, 2), (3, 3, 3), (6, 2, 1)],
-                  describe=lambda a: f" for n={a[0]}, kernel={a[1]}, stride={a[2]}",
-                  hint="input i writes to outputs i*stride ... i*stride + kernel - 1; the output has "
-                       "(n - 1) * stride + kernel positions."))
-register(Exercise("03.ema_update", ema_update, _ema_cases,
-                  hint="the average keeps most of itself: decay * average + (1 - decay) * weights."))
+register(Exercise(
+    "03.generator_32", generator_32, judge=_judge_generator_32, section=SECTION_NETWORKS,
+    hints=("start as the chapter's generator does: Dense from z to a small image (8x8 with a few channels), "
+           "Reshape, then stride-2 Conv2DTranspose layers that double the size, with a kernel size the stride "
+           "divides, and tanh at the end.",
+           "with padding='same' a stride-2 transposed convolution doubles the width: 8 -> 16 -> 32; kernel 4 "
+           "lays 2 copies on every inner pixel along each axis, kernel 3 alternates 1 and 2.",
+           "keras.Sequential([keras.Input((z_dim,)),\n"
+           "    layers.Dense(8 * 8 * 32, use_bias=False), layers.BatchNormalization(), layers.ReLU(),\n"
+           "    layers.Reshape((8, 8, 32)),\n"
+           "    layers.Conv2DTranspose(16, 4, strides=2, padding='same', use_bias=False),\n"
+           "    layers.BatchNormalization(), layers.ReLU(),\n"
+           "    layers.Conv2DTranspose(1, 4, strides=2, padding='same', activation='tanh')])")))

@@ -1,4 +1,13 @@
-"""The exercises of notebook 04 (a conditional GAN): one-hot labels, embeddings, per-class agreement."""
+"""The exercises of notebook 04 (a conditional GAN): an embedding written as a product, and a discriminator that
+uses the label.
+
+The discriminator is judged by behaviour. It is built (``make_discriminator(10)``) and called on a few images with
+their labels: it must take ``[image, label]``, give one logit per image, and give different logits for different
+labels, in a way that depends on the image (a score for the label *added* to a score for the image cannot tell a
+matching pair from a mismatched one). Then it is trained for a few seconds on toy images whose class is obvious
+(a bright square at one of ten places): real pairs are (image, its label), fake pairs (image, a wrong label). A
+discriminator that uses the label scores the matching pair above the mismatched one for almost every image.
+"""
 
 from __future__ import annotations
 
@@ -6,40 +15,199 @@ import numpy as np
 
 from exercises.checker import Exercise, register
 
+SECTION_LABEL = "'Giving the networks the label' in notebook 04"
+SECTION_D = "'Giving the networks the label' and 'The conditional discriminator' in notebook 04"
 
-def one_hot(labels, n_classes: int = 10) -> np.ndarray:
-    """Integer labels (N,) as float32 one-hot rows (N, n_classes); notebook 04."""
-    labels = np.asarray(labels)
-    out = np.zeros((len(labels), n_classes), np.float32)
-    out[np.arange(len(labels)), labels] = 1.0
-    return out
+N_CLASSES = 10
+TOY_STEPS = 150           # training steps of the toy case (each on 32 matching and 32 mismatched pairs)
+TOY_BATCH = 32
+TOY_LR = 1e-3
+TOY_PASS = 0.9            # share of toy images whose matching pair must score above a mismatched one
 
+
+# ---------------------------------------------------------------- reference solutions
 
 def embed(labels, table) -> np.ndarray:
-    """An embedding lookup written as a product (notebook 04): one row of ``table`` per label."""
-    return one_hot(labels, len(table)) @ np.asarray(table)
+    """An embedding lookup written as a product (notebook 04): one_hot(labels) @ table, one row of ``table`` per label."""
+    labels, table = np.asarray(labels), np.asarray(table)
+    one_hot = np.zeros((len(labels), len(table)))
+    one_hot[np.arange(len(labels)), labels] = 1.0
+    return one_hot @ table
 
 
-def per_class_agreement(asked, read, n_classes: int = 10) -> np.ndarray:
-    """For each class c, the share of samples asked as c that were read as c (notebook 04)."""
-    asked, read = np.asarray(asked), np.asarray(read)
-    return np.array([np.mean(read[asked == c] == c) if np.any(asked == c) else 0.0 for c in range(n_classes)])
+def make_discriminator(n_classes: int = N_CLASSES):
+    """Reference of notebook 04's exercise: a conditional discriminator, inputs [image, label], one logit.
 
+    The label joins the image's features after the convolutions (not as a channel, as in the chapter), and a
+    hidden Dense layer lets the two meet before the logit."""
+    import keras
+    from keras import layers
+
+    image, label = keras.Input((28, 28, 1)), keras.Input((), dtype="int32")
+    h = layers.LeakyReLU(0.2)(layers.Conv2D(16, 4, strides=2, padding="same")(image))      # 14x14x16
+    h = layers.LeakyReLU(0.2)(layers.Conv2D(32, 4, strides=2, padding="same")(h))          # 7x7x32
+    h = layers.Concatenate()([layers.Flatten()(h), layers.Embedding(n_classes, 50)(label)])
+    h = layers.LeakyReLU(0.2)(layers.Dense(128)(h))                                         # image meets label
+    return keras.Model([image, label], layers.Dense(1)(h))
+
+
+# ---------------------------------------------------------------- the toy case
+
+def toy_images(labels, rng: np.random.Generator) -> np.ndarray:
+    """Toy 28x28 "digits" whose class is obvious (notebook 04's exercise): class c is a bright square at one of
+    ten places (two rows of five), on a dark, slightly noisy background; values in [-1, 1]."""
+    labels = np.asarray(labels)
+    x = (-1.0 + 0.2 * rng.random((len(labels), 28, 28, 1))).astype(np.float32)
+    for i, c in enumerate(labels):
+        row, col = divmod(int(c) % 10, 5)
+        x[i, 4 + 12 * row:10 + 12 * row, 1 + 5 * col:7 + 5 * col] = 1.0
+    return x
+
+
+def _wrong_labels(labels, rng: np.random.Generator, n_classes: int = N_CLASSES) -> np.ndarray:
+    """Another label than each of ``labels``, uniformly among the others."""
+    return ((np.asarray(labels) + rng.integers(1, n_classes, len(labels))) % n_classes).astype("int32")
+
+
+def toy_scores(model, steps: int = TOY_STEPS, seed: int = 0) -> tuple[np.ndarray, np.ndarray, float]:
+    """Train ``model`` (inputs [image, label], one logit) to tell matching from mismatched toy pairs for ``steps``
+    steps; return the logits of 100 new images with their own labels and with wrong ones, and the last loss
+    (notebook 04's exercise)."""
+    import keras
+    import tensorflow as tf
+
+    from helpers.train import discriminator_loss
+
+    rng = np.random.default_rng(seed)
+    opt = keras.optimizers.Adam(TOY_LR)
+
+    @tf.function
+    def step(x, y, wrong):
+        with tf.GradientTape() as tape:
+            loss = discriminator_loss(model([x, y], training=True), model([x, wrong], training=True))
+        variables = model.trainable_variables
+        opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return loss
+
+    loss = np.nan
+    remapping = tf.config.optimizer.get_experimental_options().get("remapping", True)
+    tf.config.optimizer.set_experimental_options({"remapping": False})   # its fusions log a harmless error here
+    try:
+        for _ in range(steps):
+            y = rng.integers(0, N_CLASSES, TOY_BATCH).astype("int32")
+            loss = float(step(toy_images(y, rng), y, _wrong_labels(y, rng)))
+    finally:
+        tf.config.optimizer.set_experimental_options({"remapping": remapping})
+    y = np.repeat(np.arange(N_CLASSES), 10).astype("int32")
+    x = toy_images(y, rng)
+    right = np.asarray(model([x, y], training=False), dtype=np.float64).reshape(len(y))
+    wrong = np.asarray(model([x, _wrong_labels(y, rng)], training=False), dtype=np.float64).reshape(len(y))
+    return right, wrong, loss
+
+
+# ---------------------------------------------------------------- the judge
+
+def _shape_text(shape) -> str:
+    return str(tuple(None if s is None else int(s) for s in shape))
+
+
+def _ends_in_sigmoid(model) -> bool:
+    last = model.layers[-1]
+    activation = getattr(last, "activation", None)
+    return getattr(activation, "__name__", "") == "sigmoid"
+
+
+def _judge_discriminator(call) -> str | None:
+    """What is wrong with the student's make_discriminator, judged by what its model does; None when it is right."""
+    import keras
+
+    keras.utils.set_random_seed(0)               # the student's weights, and so the verdict, are the same every run
+    model = call(N_CLASSES)
+    if not isinstance(model, keras.Model):
+        return (f"make_discriminator({N_CLASSES}) returned a {type(model).__name__}; return the keras.Model you "
+                "built, e.g. keras.Model([image, label], logit).")
+    shapes = [tuple(i.shape) for i in model.inputs]
+    if len(shapes) != 2:
+        return (f"your discriminator takes {len(shapes)} input{'s' if len(shapes) != 1 else ''} "
+                f"({', '.join(_shape_text(s) for s in shapes)}); it needs two, [image, label]: "
+                "image = keras.Input((28, 28, 1)), label = keras.Input((), dtype=\"int32\").")
+    if len(shapes[0]) <= 2 and len(shapes[1]) == 4:
+        return (f"your discriminator takes its inputs in the order {_shape_text(shapes[0])}, "
+                f"{_shape_text(shapes[1])}: the label first. The training step calls D([image, label]): "
+                "write keras.Model([image, label], ...).")
+    rng = np.random.default_rng(1)
+    y = np.arange(8, dtype="int32") % N_CLASSES
+    x = toy_images(y, rng)
+    try:
+        out = np.asarray(model([x, y], training=False), dtype=np.float64)
+    except Exception as e:  # noqa: BLE001  (whatever the model does with the inputs, say so)
+        return (f"calling your discriminator on [8 images of shape (8, 28, 28, 1), 8 integer labels of shape (8,)] "
+                f"raised {type(e).__name__}: {e}")
+    if out.shape != (8, 1):
+        per = f" ({out.shape[1]} numbers per image)" if out.ndim == 2 and out.shape[0] == 8 else ""
+        return (f"for 8 images your discriminator outputs shape {out.shape}{per}; it should give one logit per "
+                "image, shape (8, 1) (\"is this a real image of this label?\"), not a score per class: end with "
+                "Dense(1).")
+    if _ends_in_sigmoid(model):
+        return ("your discriminator ends in a sigmoid, so it outputs probabilities between 0 and 1. The series' "
+                "losses take a logit (any real number) and apply the sigmoid themselves: end with Dense(1), no "
+                "activation.")
+    if not np.all(np.isfinite(out)):
+        return "your discriminator outputs NaN or infinity for ordinary images."
+    logits = np.stack([np.asarray(model([x, np.full(8, c, "int32")], training=False), dtype=np.float64)[:, 0]
+                       for c in range(N_CLASSES)], axis=1)           # (image, label asked)
+    spread = np.abs(logits - logits[:, :1]).max()
+    if spread <= 1e-6 * (1.0 + np.abs(logits).max()):
+        return ("your discriminator gives the same logit for every label: the label never reaches it (is the "
+                "label input used on the way to the output?).")
+    shift = logits - logits[:, :1]                                   # how each label moves each image's logit
+    if np.abs(shift - shift[:1]).max() <= 1e-4 * (1.0 + np.abs(shift).max()):
+        return ("your discriminator's logit moves with the label by the same amount for every image: it adds a "
+                "score for the label to a score for the image, so it cannot tell whether an image matches its "
+                "label. Let the label meet the image before a nonlinear layer (as a second image channel, or "
+                "joined to the features with a hidden Dense layer after it).")
+    right, wrong, loss = toy_scores(model)
+    if not np.isfinite(loss) or not np.all(np.isfinite(right)) or not np.all(np.isfinite(wrong)):
+        return "training your discriminator on the toy pairs made its loss or its logits NaN."
+    share = float(np.mean(right > wrong))
+    if share < TOY_PASS:
+        return (f"trained for {TOY_STEPS} steps on toy images whose class is obvious (a bright square at one of ten "
+                f"places), with real = (image, its label) and fake = (image, a wrong label), your discriminator "
+                f"scores the matching pair above the mismatched one for {share:.0%} of new images (chance: 50%; "
+                f"a discriminator that uses the label: over {TOY_PASS:.0%}).")
+    return None
+
+
+# ---------------------------------------------------------------- the register
 
 def _embed_cases() -> list[tuple]:
     rng = np.random.default_rng(9)
-    return [(np.array([1, 0, 1, 2]), rng.normal(size=(3, 5))), (np.array([4]), rng.normal(size=(10, 2)))]
+    return [(np.array([1, 0, 1, 2]), rng.normal(size=(3, 5))), (np.array([4]), rng.normal(size=(10, 2))),
+            (np.arange(10)[::-1], rng.normal(size=(10, 3)))]
 
 
-def _agreement_cases() -> list[tuple]:
-    i = np.arange(100)
-    return [(i % 10, np.where(i % 7 == 0, 1, i % 10)), (np.repeat(np.arange(10), 3), np.repeat(np.arange(10), 3))]
+register(Exercise(
+    "04.embed", embed, _embed_cases, section=SECTION_LABEL,
+    hints=("row i of a one-hot matrix has a single 1, in column labels[i]; multiplying it by the table keeps "
+           "exactly one row of the table.",
+           "embed(labels, table) = one_hot(labels) @ table, where one_hot has shape (N, n_classes) and "
+           "n_classes = len(table).",
+           "one_hot = np.zeros((len(labels), len(table)))\n"
+           "one_hot[np.arange(len(labels)), labels] = 1.0\n"
+           "return one_hot @ table")))
 
-
-register(Exercise("04.one_hot", one_hot, lambda: [(np.array([0, 3, 9, 3]), 10), (np.array([2, 0, 1]), 3)],
-                  hint="start from np.zeros((len(labels), n_classes)) and set one entry per row to 1: "
-                       "out[np.arange(len(labels)), labels] = 1."))
-register(Exercise("04.embed", embed, _embed_cases,
-                  hint="one_hot(labels, len(table)) @ table picks one row of the table per label."))
-register(Exercise("04.per_class_agreement", per_class_agreement, _agreement_cases,
-                  hint="for each class c: np.mean(read[asked == c] == c)."))
+register(Exercise(
+    "04.conditional_discriminator", make_discriminator, judge=_judge_discriminator, section=SECTION_D,
+    hints=("the discriminator takes two inputs, [image, label], and gives one logit. The label must change how "
+           "the image is judged, not only shift the score: embed the label (a learned vector per class) and let "
+           "that vector meet the image before a nonlinear layer.",
+           "either as in the chapter: plane = Reshape((28, 28, 1))(Embedding(n_classes, 784)(label)), then "
+           "Concatenate()([image, plane]) and convolutions; or after the convolutions: "
+           "h = LeakyReLU(Dense(128)(Concatenate()([Flatten()(features), Embedding(n_classes, 50)(label)]))), "
+           "then logit = Dense(1)(h).",
+           "image, label = keras.Input((28, 28, 1)), keras.Input((), dtype='int32')\n"
+           "h = layers.LeakyReLU(0.2)(layers.Conv2D(16, 4, strides=2, padding='same')(image))\n"
+           "h = layers.LeakyReLU(0.2)(layers.Conv2D(32, 4, strides=2, padding='same')(h))\n"
+           "h = layers.Concatenate()([layers.Flatten()(h), layers.Embedding(n_classes, 50)(label)])\n"
+           "h = layers.LeakyReLU(0.2)(layers.Dense(128)(h))\n"
+           "return keras.Model([image, label], layers.Dense(1)(h))")))

@@ -3,7 +3,8 @@
     python scripts/nav.py            # rewrite them where they drifted
     python scripts/nav.py --check    # exit 1 and name the notebooks that drifted (the tests run this)
 
-Each chapter's first markdown cell holds, on its third line, the navigation line (previous · index ·
+The chapters come in the order of TITLES: the numbered notebooks, then the appendices (A1, ...). Each
+chapter's first markdown cell holds, on its third line, the navigation line (previous · index ·
 next) followed by the launch links; its last markdown cell ends with the same navigation line. Its first
 code cell begins with the Colab guard. Only those lines are touched; outputs stay as they are.
 """
@@ -25,7 +26,8 @@ TITLES = {
     "03_dcgan": "03 A DCGAN",
     "04_conditional_gan": "04 A conditional GAN",
     "05_wgan_gp": "05 WGAN-GP",
-    "06_critics_eye": "06 The critic's eye",
+    "06_critics_eye": "06 The discriminator as a judge",
+    "A1_training_in_practice": "A1 Training in practice",
 }
 GUARD = [
     "import sys\n",
@@ -93,8 +95,8 @@ def _lines(text: str) -> list[str]:
 
 
 def chapters() -> list[Path]:
-    """The numbered notebooks (solutions are not chapters)."""
-    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    """The numbered notebooks, then the appendices (A1_...); solutions are not chapters."""
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) + sorted(NOTEBOOKS.glob("A[0-9]_*.ipynb"))
 
 
 def main() -> int:

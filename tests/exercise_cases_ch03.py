@@ -8,20 +8,49 @@ import numpy as np
 from exercises import ch03
 
 
-def _conv_output_size(n, k, s, p):
-    from helpers import layers
-    return layers.conv_output_size(n, k, s, p)
+def _generator(z_dim, *, start=8, channels=8, kernel=4, stride=2, steps=2, activation="tanh", padding="same"):
+    """A small generator: Dense to start x start x channels, then ``steps`` Conv2DTranspose layers."""
+    import keras
+    from keras import layers
+
+    model = [keras.Input((z_dim,)), layers.Dense(start * start * channels), layers.ReLU(),
+             layers.Reshape((start, start, channels))]
+    for i in range(steps):
+        last = i == steps - 1
+        model.append(layers.Conv2DTranspose(1 if last else channels, kernel, strides=stride, padding=padding,
+                                            activation=activation if last else "relu"))
+    return keras.Sequential(model)
 
 
-def _conv_transpose_output_size(n, k, s, p):
-    from helpers import layers
-    return layers.conv_transpose_output_size(n, k, s, p)
+def _functional_generator(z_dim):
+    """Another correct design: the functional API, 4 -> 8 -> 16 -> 32, kernel 2 (no overlaps at all), then tanh."""
+    import keras
+    from keras import layers
+
+    z = keras.Input((z_dim,))
+    h = layers.Reshape((4, 4, 16))(layers.LeakyReLU(0.2)(layers.Dense(4 * 4 * 16)(z)))
+    for channels in (16, 8):
+        h = layers.LeakyReLU(0.2)(layers.Conv2DTranspose(channels, 2, strides=2)(h))
+    h = layers.Conv2DTranspose(1, 2, strides=2)(h)
+    return keras.Model(z, layers.Activation("tanh")(h))
+
+
+def _dense_only(z_dim):
+    import keras
+    from keras import layers
+
+    return keras.Sequential([keras.Input((z_dim,)), layers.Dense(64, activation="relu"),
+                             layers.Dense(32 * 32, activation="tanh"), layers.Reshape((32, 32, 1))])
+
+
+def _fixed_latent_size(z_dim):
+    return _generator(100)
+
 
 REFERENCES = {
-    "03.conv_output_size": _conv_output_size,
-    "03.conv_transpose_output_size": _conv_transpose_output_size,
+    "03.conv_output_size": lambda n, k, s, p: -(-n // s) if p == "same" else (n - k) // s + 1,
     "03.transpose_overlaps": ch03.transpose_overlaps,
-    "03.ema_update": ch03.ema_update,
+    "03.generator_32": _functional_generator,
 }
 
 MISTAKES = {
@@ -30,19 +59,20 @@ MISTAKES = {
         lambda n, k, s, p: -(-n // s) if p == "same" else (n - k) // s,        # the +1 forgotten
         lambda n, k, s, p: (n - k) // s + 1,                                   # 'valid' for both
     ],
-    "03.conv_transpose_output_size": [
-        lambda n, k, s, p: n * s,                                              # 'same' for both
-        lambda n, k, s, p: n * s if p == "same" else n * s + k,                # off by stride
-        lambda n, k, s, p: n * s if p == "same" else (n - 1) * s + k - 1,      # off by one
-    ],
     "03.transpose_overlaps": [
         lambda n, k, s: np.convolve(np.ones(n), np.ones(k)).astype(int),        # stride forgotten
         lambda n, k, s: np.full((n - 1) * s + k, k // s),                      # the average, not the pattern
         lambda n, k, s: np.add.reduceat(np.ones(n * s), np.arange(0, n * s, s)),  # the wrong length
     ],
-    "03.ema_update": [
-        lambda a, w, d: (1 - d) * a + d * w,                                   # the weights dominate
-        lambda a, w, d: d * a + w,                                             # no (1 - decay)
-        lambda a, w, d: (a + w) / 2,                                           # a plain mean
+    "03.generator_32": [
+        lambda z_dim: _generator(z_dim, kernel=3),                             # kernel 3: a checkerboard
+        lambda z_dim: _generator(z_dim, kernel=5),                             # the tutorial's kernel 5
+        lambda z_dim: _generator(z_dim, start=7),                              # the chapter's 7 -> 14 -> 28
+        lambda z_dim: _generator(z_dim, activation="sigmoid"),                 # images in [0, 1]
+        lambda z_dim: _generator(z_dim, activation=None),                      # no output activation
+        lambda z_dim: _generator(z_dim, start=32, stride=1),                   # stride 1 everywhere
+        _dense_only,                                                           # a dense-only generator
+        _fixed_latent_size,                                                    # z_dim ignored: always 100
+        lambda z_dim: _generator(z_dim, start=16, steps=1),                    # only one upsampling step
     ],
 }

@@ -25,6 +25,16 @@ def test_every_chapter_is_listed_in_order():
     assert [p.stem for p in nav.chapters()] == list(nav.TITLES)
 
 
+def test_appendices_follow_the_numbered_chapters_and_the_last_has_no_next():
+    stems = list(nav.TITLES)
+    numbered = [s for s in stems if s[:2].isdigit()]
+    assert numbered and stems[:len(numbered)] == numbered
+    assert all(s[0] == "A" and s[1].isdigit() for s in stems[len(numbered):])
+    assert nav.nav_line("A1_training_in_practice").startswith("[← 06 The discriminator as a judge](06_critics_eye.ipynb)")
+    assert "next:" not in nav.nav_line(stems[-1])
+    assert "next: [A1 Training in practice →](A1_training_in_practice.ipynb)" in nav.nav_line("06_critics_eye")
+
+
 @pytest.mark.parametrize("path", nav.chapters(), ids=lambda p: p.stem)
 def test_navigation_is_idempotent_and_repairs_drift(path):
     nb = json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,164 @@
+"""Notebook 04 (a conditional GAN): its diagram of how the label enters both networks, what its cells must show
+(the networks and the step written out and checked against the packaged ones), and the verdicts of its exercises."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from itertools import combinations
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from helpers import diagrams, layers  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "04_conditional_gan.ipynb"
+SOLUTIONS = ROOT / "notebooks" / "solutions" / "04_conditional_gan_solutions.ipynb"
+
+
+def cells(path: Path, kind: str) -> list[str]:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == kind]
+
+
+def main_path_markdown() -> list[str]:
+    """The markdown cells before the summary (the exercises and the summary are not the main path)."""
+    out = []
+    for text in cells(NOTEBOOK, "markdown"):
+        if text.startswith("## Summary"):
+            break
+        out.append(text)
+    return out
+
+
+# ---------------------------------------------------------------- the diagram
+
+@pytest.fixture(scope="module")
+def wiring():
+    fig = diagrams.label_wiring()
+    fig.canvas.draw()
+    yield fig
+    plt.close(fig)
+
+
+def test_label_wiring_is_a_small_figure_that_renders(wiring):
+    assert isinstance(wiring, Figure)
+    width, height = wiring.get_size_inches()
+    assert width <= 10 and height <= 5.5, "small enough to read at the notebook's width without scrolling"
+    buffer = io.BytesIO()
+    wiring.savefig(buffer, format="png")
+    assert buffer.getvalue().startswith(b"\x89PNG")
+
+
+def test_label_wiring_says_how_the_label_enters_each_network(wiring):
+    text = " ".join(t.get_text() for t in wiring.findobj(matplotlib.text.Text))
+    for words in ("Generator G", "Discriminator D", "Embedding", "z ~ N(0, I)", "concatenate", "28×28 plane",
+                  "stack as channels", "28×28×2", "one logit"):
+        assert words in text, words
+    embed, width = layers.CGAN.generator.embed, layers.CGAN.discriminator.width
+    assert f"10 × {embed} table" in text and "10 × 784 table" in text          # the design's sizes
+    assert f"100 + {embed} = {100 + embed}" in text and f"7×7×{2 * width}" in text
+
+
+def test_label_wiring_boxes_do_not_overlap_and_stay_inside(wiring):
+    renderer = wiring.canvas.get_renderer()
+    boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in wiring.findobj(matplotlib.text.Text)
+             if t.get_bbox_patch() is not None]
+    assert len(boxes) >= 12
+    for a, b in combinations(boxes, 2):
+        assert not a.overlaps(b), (a, b)
+    frame = wiring.bbox
+    texts = [t.get_window_extent(renderer) for t in wiring.findobj(matplotlib.text.Text) if t.get_text()]
+    assert all(frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1 for b in boxes + texts)
+
+
+# ---------------------------------------------------------------- what the notebook shows
+
+def test_the_networks_and_the_step_are_written_out_and_checked_against_the_packaged_ones():
+    code = "\n".join(cells(NOTEBOOK, "code"))
+    for definition in ("def build_generator(", "def build_discriminator(", "def make_cgan_step("):
+        assert definition in code
+    assert "Embedding(" in code and "Concatenate()" in code and "tf.GradientTape()" in code
+    assert "assert_same_network(generator, G.build()" in code
+    assert "assert_same_network(discriminator, D.build()" in code
+    assert "assert np.allclose(written_out, packaged" in code
+    assert "train.make_step(DESIGN, players, ema)" in code and "labels=labels" in code
+    assert "getsource" not in code and "inspect" not in code, "no cell prints a helper's source"
+    assert "peak_memory" not in code
+
+
+def test_the_diagram_is_shown_where_the_conditional_networks_are_introduced():
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    sources = ["".join(c["source"]) for c in nb["cells"]]
+    diagram = next(i for i, s in enumerate(sources) if "diagrams.label_wiring()" in s)
+    generator = next(i for i, s in enumerate(sources) if "def build_generator(" in s)
+    section = next(i for i, s in enumerate(sources) if s.startswith("## Giving the networks the label")
+                   or "\n## Giving the networks the label" in s)
+    assert section < diagram < generator
+
+
+def test_main_path_is_short_and_tells_no_development_history():
+    text = "\n".join(main_path_markdown())
+    words = len(re.findall(r"[A-Za-z0-9][\w'’\-]*", re.sub(r"\$\$.*?\$\$", "", text, flags=re.S)))
+    assert words <= 1500, f"{words} words on the main path"
+    for phrase in ("first design", "first designed", "we measured", "reference machine", "an earlier run",
+                   "was trained before"):
+        assert phrase not in text.lower(), phrase
+
+
+def test_terms_are_defined_before_they_are_used():
+    """Past the list of what you will learn, each term's first appearance is its definition (in bold)."""
+    text = "\n".join(main_path_markdown())
+    body = text[text.index("## The idea in one formula"):].lower()
+    for term in ("conditional", "embedding", "channel", "functional api", "logit", "weight average", "obedience",
+                 "confusion matrix", "fcd"):
+        defined = re.search(r"\*\*[^*]*" + re.escape(term) + r"[^*]*\*\*", body)
+        assert defined, f"{term!r} is never defined in bold"
+        assert body.find(term) < defined.end(), f"{term!r} is used before its definition"
+
+
+def test_every_exercise_of_the_notebook_is_registered_and_solved():
+    from exercises.checker import EXERCISES
+
+    asked = set(re.findall(r'check\("(04\.[a-z_]+)"', "\n".join(cells(NOTEBOOK, "code"))))
+    registered = {name for name in EXERCISES if name.startswith("04.")}
+    solved = set(re.findall(r'check\("(04\.[a-z_]+)"', "\n".join(cells(SOLUTIONS, "code"))))
+    assert asked == registered == solved
+
+
+# ---------------------------------------------------------------- the exercise's verdicts say what the code did
+
+@pytest.mark.parametrize("mistake, says", [
+    ("label_ignored", "gives the same logit for every label: the label never reaches it"),
+    ("ten_outputs", "10 numbers per image"),
+    ("sigmoid_at_the_output", "ends in a sigmoid"),
+    ("label_joined_at_the_logit", "by the same amount for every image"),
+    ("label_first", "the label first"),
+    ("one_input", "takes 1 input"),
+])
+def test_the_discriminator_verdict_says_what_the_code_did(mistake, says):
+    import exercise_cases_ch04 as cases
+
+    from exercises import check
+
+    verdict = check("04.conditional_discriminator", getattr(cases, mistake))
+    assert not verdict.passed and says in verdict.message, verdict.message
+
+
+def test_the_toy_case_is_obvious_and_deterministic():
+    import numpy as np
+
+    from exercises import ch04
+
+    y = np.arange(10)
+    a, b = ch04.toy_images(y, np.random.default_rng(0)), ch04.toy_images(y, np.random.default_rng(0))
+    assert np.array_equal(a, b) and a.shape == (10, 28, 28, 1) and a.min() >= -1 and a.max() <= 1
+    squares = (a[..., 0] == 1.0).reshape(10, -1)
+    assert all((squares[i] != squares[j]).any() for i, j in combinations(range(10), 2))   # ten different places

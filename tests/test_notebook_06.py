@@ -1,0 +1,249 @@
+"""Notebook 06 (the discriminator as a judge): its words, its figures, its parameters, its own code, and the
+verdicts of its exercises."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import exercise_cases_ch06 as cases
+from exercises import ch06, check
+from exercises.checker import CORRECT, EXERCISES, WRONG
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "06_critics_eye.ipynb"
+SOLUTIONS = ROOT / "notebooks" / "solutions" / "06_critics_eye_solutions.ipynb"
+HEADING = "# 06 · The discriminator as a judge"
+MAX_WORDS = 1500
+
+
+def _cells(path: Path, kind: str) -> list[str]:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == kind]
+
+
+def _main_path() -> list[str]:
+    """The markdown cells a student reads before the summary."""
+    cells = []
+    for text in _cells(NOTEBOOK, "markdown"):
+        if text.startswith("## Summary"):
+            break
+        cells.append(text)
+    return cells
+
+
+def _prose(text: str) -> str:
+    """Markdown without the navigation and launch lines."""
+    return "\n".join(line for line in text.split("\n") if not line.startswith(("[←", "[![", "[Index]")))
+
+
+def _code_cell(defining: str) -> str:
+    return next(src for src in _cells(NOTEBOOK, "code") if defining in src)
+
+
+def _function(source: str, name: str, namespace: dict):
+    """Define the notebook's function ``name`` (only its def, nothing else of the cell) in ``namespace``."""
+    tree = ast.parse(source)
+    node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
+    exec(compile(ast.Module(body=[node], type_ignores=[]), str(NOTEBOOK), "exec"), namespace)  # noqa: S102
+    return namespace[name]
+
+
+# ---------------------------------------------------------------- the text
+
+def test_heading_uses_the_title_of_the_navigation():
+    assert _cells(NOTEBOOK, "markdown")[0].split("\n")[0] == HEADING
+    assert "06 The discriminator as a judge" in _cells(SOLUTIONS, "markdown")[0]
+
+
+def test_the_discriminator_is_never_called_the_critic():
+    """Notebook 05 keeps the word for the WGAN's critic; here it is the discriminator, in prose and in code."""
+    for path in (NOTEBOOK, SOLUTIONS):
+        for text in _cells(path, "markdown") + _cells(path, "code"):
+            text = text.replace("critics_eye", "")                        # the file's name, in links
+            assert not re.search(r"critic", text, re.IGNORECASE), f"{path.name}: {text[:200]}"
+
+
+def test_the_logit_is_defined_as_log_odds_and_log_density_ratio():
+    idea = _main_path()[0]
+    assert "**logit**" in idea and "**log-odds**" in idea
+    assert r"\log p_\text{data}(x) - \log p_g(x)" in idea
+
+
+def test_main_path_is_at_most_1500_words():
+    words = sum(len(re.findall(r"\S+", _prose(text))) for text in _main_path())
+    assert words <= MAX_WORDS, f"{words} words before the summary"
+
+
+TERMS = {  # a term, and the bold words that define it: the first use of the term must be that definition
+    "logit": "**logit**", "log-odds": "**log-odds**", "test digit": "**test digits**",
+    "uniform noise": "**uniform noise**", "blend": "**blends**", "young generator": "**young generators**",
+    "saliency": "**saliency map**", "stroke": "**strokes**", "gradient ascent": "**gradient ascent**",
+    "latent space": "**latent space**", "pixel space": "**pixel space**", "digit reader": "**digit reader**",
+    "adversarial": "**adversarial example**", "spearman": "**spearman's rank correlation**",
+}
+
+
+def test_every_term_is_defined_at_its_first_use():
+    """Headings and the list of what you will learn announce terms; the text defines each at its first use."""
+    text = "\n".join(_prose(t) for t in _main_path())
+    text = re.sub(r"\*\*What you will learn\*\*\n(?:\d\..*\n(?: {3}.*\n)*)+", "", text)
+    text = "\n".join(line for line in text.split("\n") if not line.startswith("#")).lower()
+    for term, definition in TERMS.items():
+        first, defined = text.find(term), text.find(definition)
+        assert defined >= 0, f"{definition} is missing"
+        assert defined <= first <= defined + len(definition), f"{term!r} is used before it is defined"
+
+
+@pytest.mark.parametrize("phrase", [
+    r"\bearlier\b", r"\bsecond run\b", r"\btwo runs\b", r"\bshipped one\b", r"\bfirst design\b",
+    r"\bwe measured\b", r"reference machine", r"\bprevious run\b", r"\bwas \d", r"\bthis time\b", r"\bgoal\b",
+])
+def test_no_development_history(phrase):
+    for path in (NOTEBOOK, SOLUTIONS):
+        for text in _cells(path, "markdown"):
+            assert not re.search(phrase, text, re.IGNORECASE), f"{path.name}: {phrase} in {text[:200]}"
+
+
+def test_no_memory_report_on_the_main_path():
+    assert not any("peak_memory" in src for src in _cells(NOTEBOOK, "code"))
+
+
+# ---------------------------------------------------------------- figures and parameters
+
+def _number(node) -> float | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) else None
+
+
+def test_every_image_grid_is_legible_at_the_notebook_width():
+    """At most 8 columns, each at least 0.9 inch wide, and no figure wider than 9.5 inches."""
+    grids = 0
+    for src in _cells(NOTEBOOK, "code"):
+        for node in ast.walk(ast.parse(src)):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            keywords = {k.arg: k.value for k in node.keywords}
+            if name == "image_grid":
+                grids += 1
+                ncols, size = _number(keywords.get("ncols")), _number(keywords.get("size"))
+                assert ncols is not None and ncols <= 8 and size is not None and size >= 0.9, ast.unparse(node)
+                assert ncols * size <= 9.5, ast.unparse(node)
+            if name == "subplots" and "figsize" in keywords:
+                width = _number(keywords["figsize"].elts[0])
+                cols = _number(node.args[1]) if len(node.args) > 1 else 1
+                assert width <= 9.5 and width / cols >= 0.9, ast.unparse(node)
+    assert grids >= 1
+
+
+def _parameters(fast: bool) -> dict:
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    namespace = {"FAST": fast, "WEIGHTS_DIR": Path("weights")}
+    exec("".join(cell["source"]), namespace)  # noqa: S102
+    return namespace
+
+
+def test_fast_mode_trains_the_young_generators_for_few_steps():
+    fast, full = _parameters(True), _parameters(False)
+    assert fast["EARLY_STEPS"][0] == full["EARLY_STEPS"][0] == 0
+    assert max(fast["EARLY_STEPS"]) <= 60 < max(full["EARLY_STEPS"])
+    assert fast["N_TEST"] < full["N_TEST"] and fast["ASCENT_STEPS"] < full["ASCENT_STEPS"]
+
+
+# ---------------------------------------------------------------- the notebook's own code
+
+def test_the_notebooks_saliency_is_the_exercises_reference():
+    import tensorflow as tf
+
+    from helpers import metrics
+
+    small = ch06._small_discriminator()
+    namespace = {"np": np, "tf": tf, "metrics": metrics, "discriminator": small}
+    saliency = _function(_code_cell("def saliency("), "saliency", namespace)
+    images = np.random.default_rng(0).uniform(-1, 1, (5, 28, 28, 1)).astype("float32")
+    assert np.allclose(saliency(images), ch06.saliency(small, images), atol=1e-5)
+
+
+def test_the_notebooks_climb_raises_the_logit_and_keeps_pixels_in_range():
+    import keras
+    import tensorflow as tf
+
+    linear, w = ch06._linear_discriminator()
+    namespace = {"np": np, "tf": tf, "keras": keras, "discriminator": linear}
+    climb = _function(_code_cell("def climb("), "climb", namespace)
+    start = np.random.default_rng(1).uniform(-1, 1, (4, 28, 28, 1)).astype("float32")
+    before, after = climb(lambda v: tf.clip_by_value(v, -1, 1), tf.Variable(start), 20, 0.01)
+    assert np.array_equal(before, start) and after.min() >= -1 and after.max() <= 1
+    logits = lambda x: linear(x, training=False).numpy().mean()  # noqa: E731
+    assert logits(after) > logits(before)
+
+
+# ---------------------------------------------------------------- the exercises
+
+def test_every_exercise_of_the_chapter_is_asked_and_solved():
+    names = sorted(n for n in EXERCISES if n.startswith("06."))
+    assert {"06.saliency", "06.score_climb"} <= set(names)
+    asked, solved = "\n".join(_cells(NOTEBOOK, "code")), _cells(SOLUTIONS, "code")
+    for name in names:
+        assert f'check("{name}", ' in asked
+        cell = next(src for src in solved if f'check("{name}", ' in src)
+        assert "assert verdict.passed" in cell
+
+
+def test_solutions_open_with_the_chapters_first_code_cell():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import nav
+
+    first = _cells(SOLUTIONS, "code")[0]
+    assert first.startswith("".join(nav.GUARD)) and "FAST = helpers.setup(seed=0)" in first
+
+
+def test_the_saliency_of_a_linear_discriminator_is_its_weights():
+    linear, w = ch06._linear_discriminator()
+    images = np.random.default_rng(2).uniform(-1, 1, (3, 28, 28, 1)).astype("float32")
+    maps = ch06.saliency(linear, images)
+    assert maps.shape == (3, 28, 28)
+    assert np.allclose(maps, np.abs(w).reshape(28, 28) / np.abs(w).max(), atol=1e-6)
+
+
+@pytest.mark.parametrize("name, answer", [(n, a) for n, answers in cases.CORRECT_VARIANTS.items() for a in answers])
+def test_other_correct_answers_pass(name, answer):
+    verdict = check(name, answer)
+    assert verdict.status == CORRECT, str(verdict)
+
+
+@pytest.mark.parametrize("answer, says", [
+    (cases.saliency_signed, "negative values"),
+    (cases.saliency_one_maximum, "one maximum for the whole batch"),
+    (cases.saliency_not_normalized, "your maps are not normalized: the largest value of map 0 is"),
+    (cases.saliency_of_the_weights, "one 28x28 map per image"),
+    (cases.saliency_in_training_mode, "training=False"),
+])
+def test_saliency_verdicts_say_what_the_code_did(answer, says):
+    verdict = check("06.saliency", answer)
+    assert verdict.status == WRONG and says in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize("answer, says", [
+    (cases.climb_descending, "are you descending instead of climbing?"),
+    (cases.climb_without_clipping, "your images leave [-1, 1]"),
+    (cases.climb_signed, "sign of the gradient"),
+    (cases.climb_one_step, "`steps` steps"),
+    (cases.climb_in_place, "changed the `images` it was given"),
+])
+def test_score_climb_verdicts_say_what_the_code_did(answer, says):
+    verdict = check("06.score_climb", answer)
+    assert verdict.status == WRONG and says in verdict.message, verdict.message
+
+
+def test_a_descending_climb_is_told_the_logits_before_and_after():
+    message = check("06.score_climb", cases.climb_descending).message
+    before, after = (float(v) for v in re.search(r"fall from (\S+) to (\S+):", message).groups())
+    assert after < before
