@@ -42,7 +42,8 @@ def timed(seconds: float, fn) -> tuple[int, float, float]:
 
 
 def report(name: str, frames: int, steps: int, wall: float, cpu: float) -> None:
-    line = f"{name:18s} {frames / wall:6.1f} frames/s  {steps / wall:7.0f} training steps/s"
+    line = f"{name:18s} " + (f"{frames / wall:6.1f} frames/s" if frames else " " * 15)
+    line += f"  {steps / wall:7.0f} training steps/s"
     if frames:
         line += f"  {1000 * wall / frames:5.1f} ms/frame  {1000 * cpu / frames:5.1f} CPU ms/frame"
     print(line + f"  ({frames} frames, {steps} steps, {wall:.1f} s)", flush=True)

@@ -56,10 +56,11 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: str = "same")
 
 
 def conv_transpose_output_size(size: int, kernel: int, stride: int, padding: str = "same") -> int:
-    """Output width of a Conv2DTranspose (notebook 03): size * stride with 'same' padding, (size - 1) * stride + kernel with 'valid'."""
+    """Output width of a Conv2DTranspose (notebook 03): size * stride with 'same' padding; with 'valid',
+    (size - 1) * stride + kernel when kernel >= stride, else size * stride."""
     if padding == "same":
         return size * stride
-    return (size - 1) * stride + kernel
+    return (size - 1) * stride + max(kernel, stride)
 
 
 def dcgan_generator(z_dim: int = 100, width: int = 64, kernel: int = 4, hidden: int = 0,

@@ -83,6 +83,10 @@ def test_playground_plays_pauses_and_resets_in_jupyterlab(lab):
 
     shots = browser_test.SHOTS
     shots.mkdir(parents=True, exist_ok=True)
+    start, phases = time.monotonic(), []
+
+    def phase(name):
+        phases.append(f"{name} {time.monotonic() - start:.0f} s")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=browser_test.CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -108,6 +112,7 @@ def test_playground_plays_pauses_and_resets_in_jupyterlab(lab):
             assert errors.count() == 0, f"a cell raised: {errors.first.inner_text()[:2000]}"
             widget.scroll_into_view_if_needed()
             _wait_for(lambda: label.inner_text().strip() == "step 0", 30, "the step counter does not read step 0")
+            phase("widget shown")
             page.screenshot(path=str(shots / "playground_before.png"))
 
             # count the frames the browser receives: every new frame gives the image a new source
@@ -119,7 +124,7 @@ def test_playground_plays_pauses_and_resets_in_jupyterlab(lab):
             _wait_for(lambda: _step(label) >= 50, 60, "the step counter did not rise after play")
             first, shot = _step(label), image.screenshot()
             assert shot != before, "the plot did not change while playing"
-            time.sleep(3)
+            time.sleep(1)
             frames = page.evaluate("window.__frames")
             counted_at, steps_then = time.monotonic(), _step(label)
             time.sleep(3)
@@ -129,6 +134,7 @@ def test_playground_plays_pauses_and_resets_in_jupyterlab(lab):
             assert image.screenshot() != shot, "the plot stopped changing while playing"
             assert rate >= 1, f"only {rate:.1f} frames per second reached the browser"
             page.screenshot(path=str(shots / "playground_playing.png"))
+            phase("played")
 
             widget.locator(".gan-playground-pause").click()   # handled while the play loop runs
             _wait_for(lambda: widget.locator(".gan-playground-play").is_enabled(), 20, "pause did not stop play")
@@ -143,6 +149,8 @@ def test_playground_plays_pauses_and_resets_in_jupyterlab(lab):
             widget.locator(".gan-playground-reset").click()
             _wait_for(lambda: _step(label) == 0, 30, "reset did not bring the counter back to step 0")
             page.screenshot(path=str(shots / "playground_after.png"))
+            phase("paused, new loss, step, reset")
+            print("after the server started: " + ", ".join(phases))
             assert errors.count() == 0, f"a cell raised: {errors.first.inner_text()[:2000]}"
             assert "stopped" not in widget.inner_text(), widget.inner_text()
         except Exception:
