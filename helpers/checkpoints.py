@@ -22,11 +22,12 @@ SETTINGS = "settings.json"
 
 
 class CheckpointError(RuntimeError):
-    """A checkpoint folder that cannot be resumed; the message says why and what to do."""
+    """A checkpoint folder that cannot be resumed; the message says why and what to do (appendix A1)."""
 
 
 def make_checkpoint(step):
-    """A ``tf.train.Checkpoint`` of everything a ``GanStep`` changes, plus the step count and training time."""
+    """A ``tf.train.Checkpoint`` of everything a ``GanStep`` changes, plus the step count and training time
+    (appendix A1)."""
     import tensorflow as tf
 
     models = {"generator": step.generator, "discriminator": step.discriminator}
@@ -54,7 +55,7 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def saved_steps(folder: Path) -> list[int]:
-    """The step numbers of the checkpoints in ``folder`` that have an index file, newest first."""
+    """The step numbers of the checkpoints in ``folder`` that have an index file, newest first (appendix A1)."""
     found = (re.fullmatch(r"ckpt-(\d+)\.index", p.name) for p in Path(folder).glob("ckpt-*.index"))
     return sorted((int(m.group(1)) for m in found if m), reverse=True)
 
@@ -65,7 +66,7 @@ def _files_of(folder: Path, n: int) -> list[Path]:
 
 
 def save(folder: Path, ckpt, history: dict, settings: dict) -> Path:
-    """Write checkpoint N (N = steps done) and its history, then drop all but the newest ``KEEP``."""
+    """Write checkpoint N (N = steps done) and its history, then drop all but the newest ``KEEP`` (appendix A1)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / SETTINGS).exists():
@@ -107,7 +108,7 @@ def _start_afresh(folder: Path) -> str:
 
 
 def check_settings(folder: Path, settings: dict) -> None:
-    """Raise CheckpointError if the folder's run was started with settings other than ``settings``."""
+    """Raise CheckpointError if the folder's run was started with settings other than ``settings`` (appendix A1)."""
     path = Path(folder) / SETTINGS
     if not path.exists():
         return
@@ -143,7 +144,8 @@ def _set_aside(folder: Path, n: int) -> None:
 
 
 def restore(folder: Path, ckpt, settings: dict, verbose: bool = True) -> dict | None:
-    """Restore the newest whole checkpoint of ``folder`` into ``ckpt`` and return its history (None: none there)."""
+    """Restore the newest whole checkpoint of ``folder`` into ``ckpt`` and return its history (None: none there)
+    (appendix A1)."""
     folder = Path(folder)
     steps = saved_steps(folder)
     if not steps:

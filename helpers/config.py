@@ -36,7 +36,7 @@ _FALSE = {"", "0", "false", "no", "off"}
 
 
 def fast_mode() -> bool:
-    """Return True when the fast-mode environment variable is set to a true value."""
+    """Return True when the fast-mode environment variable is set to a true value (notebook 00)."""
     value = os.environ.get(FAST_ENV, "").strip().lower()
     if value in _TRUE:
         return True
@@ -46,7 +46,7 @@ def fast_mode() -> bool:
 
 
 def import_tensorflow_quietly():
-    """Import TensorFlow with the C++ start-up banner (oneDNN, CPU features) kept off the screen."""
+    """Import TensorFlow with the C++ start-up banner (oneDNN, CPU features) kept off the screen (notebook 00)."""
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
     sys.stderr.flush()
@@ -62,7 +62,8 @@ def import_tensorflow_quietly():
 
 
 def cgroup_cpu_quota() -> float | None:
-    """CPUs granted by the cgroup's CPU quota (v2, else v1), e.g. 1.5; None when there is no quota or no file."""
+    """CPUs granted by the cgroup's CPU quota (v2, else v1), e.g. 1.5; None when there is no quota or no file
+    (notebook 00)."""
     try:
         if CGROUP_V2_CPU_MAX.exists():
             quota, period = CGROUP_V2_CPU_MAX.read_text().split()[:2]
@@ -74,7 +75,8 @@ def cgroup_cpu_quota() -> float | None:
 
 
 def cpu_limits() -> dict[str, int]:
-    """The CPU counts that bound this process: the machine's, and the cgroup quota's and affinity's if any."""
+    """The CPU counts that bound this process: the machine's, and the cgroup quota's and affinity's if any
+    (notebook 00)."""
     limits = {"machine": os.cpu_count() or 1}
     quota = cgroup_cpu_quota()
     if quota is not None:
@@ -85,12 +87,13 @@ def cpu_limits() -> dict[str, int]:
 
 
 def cpu_limit() -> int:
-    """The number of CPUs this process can really use: the smallest of the machine's, its quota's, its affinity's."""
+    """The number of CPUs this process can really use: the smallest of the machine's, its quota's, its affinity's
+    (notebook 00)."""
     return min(cpu_limits().values())
 
 
 def describe_cpus() -> str:
-    """One phrase for the banner: ``CPUs: 2``, or ``CPUs: 1 (cgroup quota; the machine has 64)``."""
+    """One phrase for the banner: ``CPUs: 2``, or ``CPUs: 1 (cgroup quota; the machine has 64)`` (notebook 00)."""
     limits = cpu_limits()
     n, machine = min(limits.values()), limits["machine"]
     if n == machine:
@@ -100,7 +103,8 @@ def describe_cpus() -> str:
 
 
 def limit_tensorflow_threads(n: int) -> None:
-    """Size TensorFlow's thread pools for ``n`` CPUs; silently keep them if TensorFlow has already started."""
+    """Size TensorFlow's thread pools for ``n`` CPUs; silently keep them if TensorFlow has already started
+    (notebook 00)."""
     tf = import_tensorflow_quietly()
     try:
         tf.config.threading.set_intra_op_parallelism_threads(n)
@@ -110,7 +114,7 @@ def limit_tensorflow_threads(n: int) -> None:
 
 
 def quiet_logs() -> None:
-    """Silence TensorFlow's and absl's informational messages and the usual noisy warnings."""
+    """Silence TensorFlow's and absl's informational messages and the usual noisy warnings (notebook 00)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     tf = import_tensorflow_quietly()
 
@@ -139,7 +143,8 @@ def plot_defaults() -> None:
 
 
 def setup(seed: int = 0, verbose: bool = True) -> bool:
-    """Seed everything, quiet logs, fit TensorFlow's threads to the CPUs, set plot defaults; return the fast flag."""
+    """Seed everything, quiet logs, fit TensorFlow's threads to the CPUs, set plot defaults; return the fast flag
+    (notebook 00)."""
     fast = fast_mode()
     quiet_logs()
     limit_tensorflow_threads(cpu_limit())

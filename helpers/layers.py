@@ -169,7 +169,7 @@ def cgan_discriminator(n_classes: int = N_CLASSES, width: int = 64, kernel: int 
 # ---------------------------------------------------------------- specs: what to build, typed
 
 class NetSpec(Protocol):
-    """What every network spec below offers: ``build()`` returns a fresh Keras model."""
+    """What every network spec below offers: ``build()`` returns a fresh Keras model (notebook 02)."""
 
     def build(self): ...
 

@@ -23,7 +23,8 @@ MIN_SHARE = 0.05
 
 
 def build_classifier():
-    """A small CNN for MNIST in the generators' range [-1, 1]; its 64-unit layer 'features' feeds the FCD."""
+    """A small CNN for MNIST in the generators' range [-1, 1]; its 64-unit layer 'features' feeds the FCD
+    (notebook 02)."""
     import keras
     from keras import layers
 
@@ -45,7 +46,8 @@ def build_classifier():
 
 
 def as_tanh_images(images) -> np.ndarray:
-    """Return images as float32 (N, 28, 28, 1) in [-1, 1], from uint8 [0, 255] or tanh input; explain bad shapes."""
+    """Return images as float32 (N, 28, 28, 1) in [-1, 1], from uint8 [0, 255] or tanh input; explain bad shapes
+    (notebook 06)."""
     if hasattr(images, "numpy"):
         images = images.numpy()
     x = np.asarray(images)
@@ -76,7 +78,7 @@ def load_classifier():
 
 
 def features_and_probabilities(images, batch: int = 100) -> tuple[np.ndarray, np.ndarray]:
-    """Return the classifier's 64-d features and class probabilities for the images."""
+    """Return the classifier's 64-d features and class probabilities for the images (notebook 04)."""
     x = as_tanh_images(images)
     _, extractor = load_classifier()
     feats, probs = [], []
@@ -88,7 +90,8 @@ def features_and_probabilities(images, batch: int = 100) -> tuple[np.ndarray, np
 
 
 def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: np.ndarray) -> float:
-    """||mu1 - mu2||^2 + Tr(C1 + C2 - 2 (C1 C2)^(1/2)), with the trace of the root from a symmetric eigenproblem."""
+    """||mu1 - mu2||^2 + Tr(C1 + C2 - 2 (C1 C2)^(1/2)), with the trace of the root from a symmetric eigenproblem
+    (notebook 02)."""
     w, v = np.linalg.eigh(cov1)
     root1 = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
     cross = np.linalg.eigvalsh(root1 @ cov2 @ root1)
@@ -97,7 +100,7 @@ def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: n
 
 
 def statistics(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and covariance of feature vectors."""
+    """Mean and covariance of feature vectors (notebook 02)."""
     return feats.mean(axis=0), np.cov(feats, rowvar=False)
 
 
@@ -111,7 +114,7 @@ def reference_statistics() -> tuple[np.ndarray, np.ndarray]:
 
 
 def fcd(images) -> float:
-    """Fréchet Classifier Distance between the images and the MNIST test set (lower is better)."""
+    """Fréchet Classifier Distance between the images and the MNIST test set (lower is better) (notebook 02)."""
     x = as_tanh_images(images)
     if len(x) < 100:
         raise ValueError(f"FCD needs at least 100 images for a stable covariance, got {len(x)}")
@@ -120,7 +123,7 @@ def fcd(images) -> float:
 
 
 def class_shares(images) -> dict:
-    """The classifier's view: share of each class, classes holding >= 5%, and mean confidence."""
+    """The classifier's view: share of each class, classes holding >= 5%, and mean confidence (notebook 02)."""
     _, probs = features_and_probabilities(images)
     shares = np.bincount(probs.argmax(axis=1), minlength=10) / len(probs)
     return {
@@ -131,18 +134,18 @@ def class_shares(images) -> dict:
 
 
 def evaluate(images) -> dict:
-    """FCD, class shares, classes covered (>= 5% each) and mean confidence, for N >= 100 images."""
+    """FCD, class shares, classes covered (>= 5% each) and mean confidence, for N >= 100 images (notebook 02)."""
     return {"fcd": fcd(images), **class_shares(images)}
 
 
 def summary(scores: dict) -> str:
-    """One line for a printed report."""
+    """One line for a printed report (notebook 02)."""
     return (f"FCD {scores['fcd']:.2f} | classes >= 5%: {scores['classes_covered']}/10"
             f" | mean confidence {scores['mean_confidence']:.3f}")
 
 
 def ranks(values) -> np.ndarray:
-    """The rank of each value (0 = smallest), ties broken by order; float64."""
+    """The rank of each value (0 = smallest), ties broken by order; float64 (notebook 06)."""
     v = np.asarray(values)
     r = np.empty(len(v), dtype=np.float64)
     r[np.argsort(v, kind="stable")] = np.arange(len(v))
@@ -150,19 +153,21 @@ def ranks(values) -> np.ndarray:
 
 
 def spearman(a, b) -> float:
-    """Spearman's rank correlation of two equally long sequences: the Pearson correlation of their ranks."""
+    """Spearman's rank correlation of two equally long sequences: the Pearson correlation of their ranks
+    (notebook 05)."""
     if len(a) != len(b) or len(a) < 2:
         raise ValueError(f"spearman needs two sequences of the same length >= 2, got {len(a)} and {len(b)}")
     return float(np.corrcoef(ranks(a), ranks(b))[0, 1])
 
 
 def top_k(scores, k: int) -> np.ndarray:
-    """Indices of the k largest scores, largest first."""
+    """Indices of the k largest scores, largest first (notebook 06)."""
     return np.argsort(-np.asarray(scores), kind="stable")[:k]
 
 
 def normalize_maps(maps) -> np.ndarray:
-    """Saliency maps as |values| scaled so that each map's largest entry is 1 (an all-zero map stays 0)."""
+    """Saliency maps as |values| scaled so that each map's largest entry is 1 (an all-zero map stays 0)
+    (notebook 06)."""
     m = np.abs(np.asarray(maps, dtype=np.float64))
     peak = m.reshape(len(m), -1).max(axis=1).reshape((-1,) + (1,) * (m.ndim - 1))
     return np.divide(m, peak, out=np.zeros_like(m), where=peak > 0)

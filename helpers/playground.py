@@ -81,13 +81,14 @@ SURFACE_CMAP = "PiYG"   # purple where D says "generated", green where it says "
 # ---------------------------------------------------------------- data
 
 def grid_modes(n: int = 5, spacing: float = 1.0) -> np.ndarray:
-    """Return the centres of an n x n grid of Gaussians, centred on the origin, shape (n * n, 2)."""
+    """Return the centres of an n x n grid of Gaussians, centred on the origin, shape (n * n, 2) (notebook 01)."""
     axis = spacing * (np.arange(n) - (n - 1) / 2)
     return np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
 
 
 def sample_moons(n: int, rng: np.random.Generator, noise: float = 0.1) -> np.ndarray:
-    """Draw ``n`` points from two interleaved half-moons (centred, radius 1.3), float32 of shape (n, 2)."""
+    """Draw ``n`` points from two interleaved half-moons (centred, radius 1.3), float32 of shape (n, 2)
+    (notebook 01)."""
     t = rng.uniform(0, np.pi, size=n)
     upper = rng.random(n) < 0.5
     x = np.where(upper, np.cos(t), 1 - np.cos(t))
@@ -98,7 +99,8 @@ def sample_moons(n: int, rng: np.random.Generator, noise: float = 0.1) -> np.nda
 
 @dataclass(frozen=True)
 class Data:
-    """A data set for the playground: its points in the model's coordinates, how to map them back, its modes."""
+    """A data set for the playground: its points in the model's coordinates, how to map them back, its modes
+    (notebook 01)."""
 
     name: str                  # "ring", "grid", "moons" or "array"
     points: np.ndarray         # (N, 2) float32, in the model's coordinates
@@ -128,7 +130,8 @@ class Data:
 
 
 def check_array(points) -> np.ndarray:
-    """Return ``points`` as a float64 array of shape (N, 2), or raise a ValueError that says what is expected."""
+    """Return ``points`` as a float64 array of shape (N, 2), or raise a ValueError that says what is expected
+    (notebook 01)."""
     try:
         x = np.asarray(points, dtype=np.float64)
     except (TypeError, ValueError):
@@ -146,7 +149,7 @@ def check_array(points) -> np.ndarray:
 
 
 def make_data(data, seed: int = 0) -> Data:
-    """Build a ``Data`` from a name in DATA_SOURCES or from an (N, 2) array of points."""
+    """Build a ``Data`` from a name in DATA_SOURCES or from an (N, 2) array of points (notebook 01)."""
     rng = np.random.default_rng([seed, 7])
     if isinstance(data, str):
         if data == "ring":
@@ -173,7 +176,8 @@ def make_data(data, seed: int = 0) -> Data:
 # ---------------------------------------------------------------- the losses, per generated point
 
 def generator_losses(output, loss: str):
-    """Each generated point's term of the generator's loss, from D's logits (or the critic's scores) on them.
+    """Each generated point's term of the generator's loss, from D's logits (or the critic's scores) on them
+    (notebook 01).
 
     minimax: log(1 - D(x)) = -softplus(logit); non-saturating: -log D(x) = softplus(-logit); wgan-gp: -C(x).
     The generator's loss is their mean.
@@ -190,7 +194,7 @@ def generator_losses(output, loss: str):
 
 def arrow_lengths(push: np.ndarray, width: float) -> np.ndarray:
     """Scale gradient vectors (N, 2) for drawing: the same directions, lengths ARROW_MAX * width * tanh(|g| /
-    ARROW_GRADIENT)."""
+    ARROW_GRADIENT) (notebook 01)."""
     norm = np.linalg.norm(push, axis=1, keepdims=True)
     length = ARROW_MAX * width * np.tanh(norm / ARROW_GRADIENT)
     return np.where(norm > 0, push / np.maximum(norm, 1e-30) * length, 0.0)
@@ -365,7 +369,7 @@ class _Drawing:
 # ---------------------------------------------------------------- the playground
 
 class Playground:
-    """A 2-D GAN to train, watch and steer: ``run(steps)``, ``figure()``, and the live ``widget``.
+    """A 2-D GAN to train, watch and steer: ``run(steps)``, ``figure()``, and the live ``widget`` (notebook 01).
 
     ``data``: "ring" (8 Gaussians), "grid" (5x5 Gaussians), "moons", or an array of points of shape (N, 2).
     ``loss``: "minimax" (the saturating generator loss), "non-saturating", or "wgan-gp".

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 
 def to_display(images) -> np.ndarray:
-    """Return images as float (N, H, W) in [0, 1], from uint8 [0, 255] or tanh [-1, 1] input."""
+    """Return images as float (N, H, W) in [0, 1], from uint8 [0, 255] or tanh [-1, 1] input (notebook 00)."""
     x = np.asarray(images)
     if x.ndim == 4 and x.shape[-1] == 1:
         x = x[..., 0]
@@ -31,7 +31,7 @@ def to_display(images) -> np.ndarray:
 
 def image_grid(images, ncols: int | None = None, titles: Sequence[str] | None = None,
                title: str | None = None, size: float = 1.0) -> Figure:
-    """Draw images (uint8 or tanh-scaled) in a grid, square by default, and return the figure."""
+    """Draw images (uint8 or tanh-scaled) in a grid, square by default, and return the figure (notebook 00)."""
     x = to_display(images)
     n = len(x)
     ncols = ncols or int(np.ceil(np.sqrt(n)))
@@ -53,7 +53,7 @@ def image_grid(images, ncols: int | None = None, titles: Sequence[str] | None = 
 
 
 def smooth(values: Sequence[float], window: int) -> np.ndarray:
-    """Return the running mean of ``values`` over ``window`` points (shorter at the start)."""
+    """Return the running mean of ``values`` over ``window`` points (shorter at the start) (notebook 01)."""
     v = np.asarray(values, dtype=np.float64)
     if window <= 1 or len(v) == 0:
         return v
@@ -65,7 +65,8 @@ def smooth(values: Sequence[float], window: int) -> np.ndarray:
 
 def loss_curves(history: Mapping[str, Sequence[float]], title: str | None = None, window: int = 1,
                 xlabel: str = "step", ax=None, hline: float | None = None) -> Figure:
-    """Plot one curve per entry of ``history`` (e.g. d_loss, g_loss), optionally smoothed; return the figure."""
+    """Plot one curve per entry of ``history`` (e.g. d_loss, g_loss), optionally smoothed; return the figure
+    (notebook 01)."""
     if not history:
         raise ValueError("loss_curves needs at least one named series, e.g. {'d_loss': [...], 'g_loss': [...]}")
     if ax is None:
@@ -85,7 +86,8 @@ def loss_curves(history: Mapping[str, Sequence[float]], title: str | None = None
 
 
 def tile(images, ncols: int | None = None, pad: int = 2) -> np.ndarray:
-    """Tile images (uint8 or tanh-scaled) into one float image in [0, 1], square by default, with gaps of ``pad``."""
+    """Tile images (uint8 or tanh-scaled) into one float image in [0, 1], square by default, with gaps of ``pad``
+    (notebook 04)."""
     x = to_display(images)
     n, h, w = x.shape
     ncols = ncols or int(np.ceil(np.sqrt(n)))
@@ -99,7 +101,7 @@ def tile(images, ncols: int | None = None, pad: int = 2) -> np.ndarray:
 
 def animated_gif(frames: Sequence, captions: Sequence[str] | None = None, ncols: int | None = None,
                  scale: int = 2, ms_per_frame: int = 400) -> bytes:
-    """An animated GIF (bytes) of image grids, one grid per frame, each captioned (e.g. 'epoch 3')."""
+    """An animated GIF (bytes) of image grids, one grid per frame, each captioned (e.g. 'epoch 3') (notebook 03)."""
     import io
 
     from PIL import Image, ImageDraw

@@ -15,7 +15,7 @@ EPS = 1e-12
 
 @dataclass(frozen=True)
 class Mixture1D:
-    """A 1-D mixture of Gaussians: weights, means and standard deviations."""
+    """A 1-D mixture of Gaussians: weights, means and standard deviations (notebook 01)."""
 
     means: tuple[float, ...]
     sigmas: tuple[float, ...]
@@ -39,7 +39,7 @@ class Mixture1D:
 
 
 def gaussian(mean: float, sigma: float) -> Mixture1D:
-    """Return a single Gaussian as a one-component mixture."""
+    """Return a single Gaussian as a one-component mixture (notebook 01)."""
     return Mixture1D((mean,), (sigma,), (1.0,))
 
 
@@ -48,7 +48,7 @@ DATA_1D = Mixture1D(means=(-1.5, 1.5), sigmas=(0.45, 0.45), weights=(0.5, 0.5))
 
 
 def mass_interval(density: Mixture1D, mass: float = 0.99, lo: float = -20, hi: float = 20) -> tuple[float, float]:
-    """Return the central interval holding ``mass`` of the density (by numerical integration)."""
+    """Return the central interval holding ``mass`` of the density (by numerical integration) (notebook 01)."""
     x = np.linspace(lo, hi, 40001)
     cdf = np.cumsum(density.pdf(x))
     cdf /= cdf[-1]
@@ -59,29 +59,29 @@ def mass_interval(density: Mixture1D, mass: float = 0.99, lo: float = -20, hi: f
 # ---------------------------------------------------------------- the formulas
 
 def optimal_discriminator(p_data: np.ndarray, p_g: np.ndarray) -> np.ndarray:
-    """D*(x) = p_data(x) / (p_data(x) + p_g(x))."""
+    """D*(x) = p_data(x) / (p_data(x) + p_g(x)) (notebook 01)."""
     p_data, p_g = np.asarray(p_data, dtype=np.float64), np.asarray(p_g, dtype=np.float64)
     return p_data / (p_data + p_g)
 
 
 def value(d_real: np.ndarray, d_fake: np.ndarray) -> float:
-    """V(D, G) estimated from samples: mean log D(x) + mean log(1 - D(G(z)))."""
+    """V(D, G) estimated from samples: mean log D(x) + mean log(1 - D(G(z))) (notebook 01)."""
     return float(np.mean(np.log(np.asarray(d_real, dtype=np.float64)))
                  + np.mean(np.log1p(-np.asarray(d_fake, dtype=np.float64))))
 
 
 def non_saturating_loss(d_fake: np.ndarray) -> float:
-    """The generator's non-saturating loss: -mean log D(G(z))."""
+    """The generator's non-saturating loss: -mean log D(G(z)) (notebook 01)."""
     return float(-np.mean(np.log(np.asarray(d_fake, dtype=np.float64))))
 
 
 def integrate(y: np.ndarray, x: np.ndarray) -> float:
-    """Trapezoidal integral of y over the grid x."""
+    """Trapezoidal integral of y over the grid x (notebook 01)."""
     return float(np.trapezoid(y, x))
 
 
 def jsd(p: np.ndarray, q: np.ndarray, x: np.ndarray) -> float:
-    """Jensen-Shannon divergence (natural log) of two densities given on the grid x."""
+    """Jensen-Shannon divergence (natural log) of two densities given on the grid x (notebook 01)."""
     p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
     m = (p + q) / 2
     kl_pm = np.where(p > 0, p * np.log(np.maximum(p, EPS) / np.maximum(m, EPS)), 0.0)
@@ -90,20 +90,22 @@ def jsd(p: np.ndarray, q: np.ndarray, x: np.ndarray) -> float:
 
 
 def wasserstein_1d(p: np.ndarray, q: np.ndarray, x: np.ndarray) -> float:
-    """The Wasserstein-1 distance between two densities on a grid: the area between their cumulative distributions."""
+    """The Wasserstein-1 distance between two densities on a grid: the area between their cumulative distributions
+    (notebook 05)."""
     dx = np.diff(x)
     cdf = lambda d: np.concatenate([[0.0], np.cumsum((d[1:] + d[:-1]) / 2 * dx)])  # noqa: E731
     return integrate(np.abs(cdf(np.asarray(p, float)) - cdf(np.asarray(q, float))), x)
 
 
 def value_at_optimum(p: np.ndarray, q: np.ndarray, x: np.ndarray) -> float:
-    """V(D*, G) = integral of p log D* + q log(1 - D*), computed directly on the grid x."""
+    """V(D*, G) = integral of p log D* + q log(1 - D*), computed directly on the grid x (notebook 01)."""
     d = optimal_discriminator(np.maximum(p, EPS), np.maximum(q, EPS))
     return integrate(p * np.log(d) + q * np.log1p(-d), x)
 
 
 def histogram_jsd(samples: np.ndarray, density: Mixture1D, lo: float = -6, hi: float = 6, bins: int = 60) -> float:
-    """JSD between the histogram of 1-D samples and a density, both as probabilities over the same bins."""
+    """JSD between the histogram of 1-D samples and a density, both as probabilities over the same bins
+    (notebook 01)."""
     edges = np.linspace(lo, hi, bins + 1)
     counts, _ = np.histogram(np.clip(np.ravel(samples), lo, hi), bins=edges)
     p = counts / max(counts.sum(), 1)
@@ -119,13 +121,13 @@ def histogram_jsd(samples: np.ndarray, density: Mixture1D, lo: float = -6, hi: f
 # ---------------------------------------------------------------- the 2-D ring
 
 def ring_modes(n: int = 8, radius: float = 2.0) -> np.ndarray:
-    """Return the centres of ``n`` Gaussians equally spaced on a circle, shape (n, 2)."""
+    """Return the centres of ``n`` Gaussians equally spaced on a circle, shape (n, 2) (notebook 01)."""
     angles = 2 * np.pi * np.arange(n) / n
     return radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
 
 
 def sample_ring(n: int, rng: np.random.Generator, sigma: float = 0.05, modes: np.ndarray | None = None) -> np.ndarray:
-    """Draw ``n`` points from the ring mixture (equal weights), float32 of shape (n, 2)."""
+    """Draw ``n`` points from the ring mixture (equal weights), float32 of shape (n, 2) (notebook 01)."""
     modes = ring_modes() if modes is None else modes
     k = rng.integers(0, len(modes), size=n)
     return (modes[k] + sigma * rng.normal(size=(n, 2))).astype(np.float32)
@@ -133,7 +135,8 @@ def sample_ring(n: int, rng: np.random.Generator, sigma: float = 0.05, modes: np
 
 def mode_coverage(samples: np.ndarray, modes: np.ndarray | None = None, sigma: float = 0.05,
                   min_share: float = 0.01) -> tuple[int, float]:
-    """Return (modes holding >= min_share of samples within 3 sigma, fraction of samples within 3 sigma of a mode)."""
+    """Return (modes holding >= min_share of samples within 3 sigma, fraction of samples within 3 sigma of a mode)
+    (notebook 01)."""
     modes = ring_modes() if modes is None else modes
     samples = np.asarray(samples, dtype=np.float64)
     dist = np.linalg.norm(samples[:, None, :] - modes[None], axis=-1)
@@ -145,7 +148,7 @@ def mode_coverage(samples: np.ndarray, modes: np.ndarray | None = None, sigma: f
 # ---------------------------------------------------------------- small GANs
 
 def mlp(in_dim: int, out_dim: int, width: int = 64, depth: int = 2, name: str = "mlp"):
-    """A small multilayer perceptron with LeakyReLU hidden layers and a linear output."""
+    """A small multilayer perceptron with LeakyReLU hidden layers and a linear output (notebook 01)."""
     import keras
 
     layers = [keras.Input((in_dim,))]
@@ -195,7 +198,8 @@ def train_toy_gan(sample_real: Callable[[int, np.random.Generator], np.ndarray],
                   batch: int = 256, loss: str = "non-saturating", lr: float = 1e-3, pack: int = 1,
                   every: int = 100, on_snapshot: Callable[[int], None] | None = None, seed: int = 0,
                   g_opt=None, d_opt=None, step: Callable | None = None) -> dict:
-    """Train a toy GAN for ``steps`` steps; record what each step reports; call on_snapshot(step) every ``every``.
+    """Train a toy GAN for ``steps`` steps; record what each step reports; call on_snapshot(step) every ``every``
+    (notebook 01).
 
     Both players use Adam(lr, beta_1=0.5) unless an optimizer is passed for either; ``step`` replaces the
     standard GAN step (e.g. ``helpers.train.make_wgan_step``).
@@ -222,6 +226,6 @@ def train_toy_gan(sample_real: Callable[[int, np.random.Generator], np.ndarray],
 
 
 def generate(gen, n: int, seed: int = 1) -> np.ndarray:
-    """Draw ``n`` samples from a generator with latents from N(0, I), as a numpy array."""
+    """Draw ``n`` samples from a generator with latents from N(0, I), as a numpy array (notebook 01)."""
     z = np.random.default_rng(seed).normal(size=(n, gen.input_shape[-1])).astype(np.float32)
     return np.asarray(gen(z, training=False))

@@ -95,7 +95,7 @@ def _step_settings(kind: str, generator, discriminator, g_opt, d_opt, **extra) -
 
 
 def warn_if_sigmoid(discriminator) -> None:
-    """Warn when a discriminator ends in a sigmoid: the series' losses expect a logit."""
+    """Warn when a discriminator ends in a sigmoid: the series' losses expect a logit (notebook 02)."""
     import keras
 
     last = discriminator.layers[-1]
@@ -264,7 +264,7 @@ def make_step(design, players, ema=None) -> GanStep:
 
 def update_average(ema, generator, steps, ema_decay: float) -> None:
     """Move the average's weights towards the generator's; decay = min(ema_decay, (1 + t) / (10 + t)) after t steps,
-    a warm-up that forgets the first, fast-changing weights soon."""
+    a warm-up that forgets the first, fast-changing weights soon (appendix A1)."""
     import tensorflow as tf
 
     t = tf.cast(steps, tf.float32)
@@ -299,7 +299,7 @@ class History(dict):
 
 
 def check_images(images: np.ndarray, labels: np.ndarray | None = None) -> None:
-    """Refuse images the loop cannot use, with a message that says how to fix them."""
+    """Refuse images the loop cannot use, with a message that says how to fix them (notebook 02)."""
     x = np.asarray(images) if not isinstance(images, np.ndarray) else images
     if labels is not None and len(labels) != len(images):
         raise ValueError(f"{len(labels)} labels for {len(images)} images: pass one label per image")
@@ -315,7 +315,8 @@ def check_images(images: np.ndarray, labels: np.ndarray | None = None) -> None:
 
 
 def check_models(generator, discriminator, images: np.ndarray, labels: np.ndarray | None = None) -> int:
-    """Check that G maps (N, d) latents (and labels) to images shaped like ``images`` and D gives one logit; return d."""
+    """Check that G maps (N, d) latents (and labels) to images shaped like ``images`` and D gives one logit; return d
+    (notebook 02)."""
     shape = tuple(images.shape[1:])
     conditional = len(generator.inputs) == 2
     if conditional != (labels is not None):
@@ -335,12 +336,13 @@ def check_models(generator, discriminator, images: np.ndarray, labels: np.ndarra
 
 
 def epoch_order(n: int, epoch: int, seed: int = 0) -> np.ndarray:
-    """The shuffled order of the ``n`` training images in epoch ``epoch`` (1, 2, ...): fixed by seed and epoch."""
+    """The shuffled order of the ``n`` training images in epoch ``epoch`` (1, 2, ...): fixed by seed and epoch
+    (notebook 02)."""
     return np.random.default_rng([seed, epoch]).permutation(n)
 
 
 class Progress:
-    """One line that updates in place: a display replaced in Jupyter, a carriage return in a terminal."""
+    """One line that updates in place: a display replaced in Jupyter, a carriage return in a terminal (notebook 02)."""
 
     def __init__(self, enabled: bool, every_s: float = 1.0):
         self.enabled, self.every_s, self.last, self.handle = enabled, every_s, 0.0, None
@@ -515,7 +517,8 @@ def save_trained(model, path: str | Path, trained=None) -> Path:
 def train_for(step: Callable, images: np.ndarray, z_dim: int, seconds: float, batch_size: int = 64,
               marks: tuple[float, ...] = (), on_mark: Callable[[float, int], None] | None = None,
               seed: int = 0, max_steps: int | None = None) -> dict:
-    """Run ``step`` on random batches for ``seconds`` of training time (or ``max_steps`` steps, if sooner).
+    """Run ``step`` on random batches for ``seconds`` of training time (or ``max_steps`` steps, if sooner)
+    (notebook 02).
 
     Calls on_mark(t, steps) at each mark; time spent there (e.g. measuring quality) is not counted.
     Returns steps, seconds and images/second. A step limit makes a run reproducible; a time limit does not.

@@ -14,12 +14,13 @@ import numpy as np
 
 
 def is_conditional(generator) -> bool:
-    """True for a conditional generator, which takes [z, label]."""
+    """True for a conditional generator, which takes [z, label] (notebook 02)."""
     return len(getattr(generator, "inputs", None) or []) == 2
 
 
 def latent_dim(generator) -> int:
-    """Return the latent size of a generator mapping (N, d) latents (and labels) to (N, 28, 28, 1) images."""
+    """Return the latent size of a generator mapping (N, d) latents (and labels) to (N, 28, 28, 1) images
+    (notebook 02)."""
     import keras
 
     if not isinstance(generator, keras.Model):
@@ -33,7 +34,7 @@ def latent_dim(generator) -> int:
 
 def decode(generator, z, label=None) -> np.ndarray:
     """Generate images for latents z of shape (d,) or (N, d) (and a digit label, for a conditional generator);
-    return (28, 28) or (N, 28, 28) floats in [0, 1]."""
+    return (28, 28) or (N, 28, 28) floats in [0, 1] (notebook 02)."""
     d = latent_dim(generator)
     z = np.asarray(z, dtype=np.float32)
     single = z.ndim == 1
@@ -52,12 +53,13 @@ def decode(generator, z, label=None) -> np.ndarray:
 
 
 def lerp(z0: np.ndarray, z1: np.ndarray, t: float) -> np.ndarray:
-    """Linear interpolation between two latents."""
+    """Linear interpolation between two latents (notebook 03)."""
     return (1 - t) * np.asarray(z0) + t * np.asarray(z1)
 
 
 def slerp(z0: np.ndarray, z1: np.ndarray, t: float) -> np.ndarray:
-    """Spherical interpolation: follows the sphere where Gaussian latents live instead of cutting through it."""
+    """Spherical interpolation: follows the sphere where Gaussian latents live instead of cutting through it
+    (notebook 02)."""
     z0, z1 = np.asarray(z0, dtype=np.float64), np.asarray(z1, dtype=np.float64)
     cos = np.dot(z0, z1) / (np.linalg.norm(z0) * np.linalg.norm(z1))
     omega = np.arccos(np.clip(cos, -1.0, 1.0))
@@ -71,7 +73,7 @@ PNG_SCALE = 6
 
 
 def to_png(image: np.ndarray, scale: int = PNG_SCALE) -> bytes:
-    """Encode a [0, 1] grayscale image as PNG bytes, enlarged ``scale`` times without smoothing."""
+    """Encode a [0, 1] grayscale image as PNG bytes, enlarged ``scale`` times without smoothing (notebook 02)."""
     from PIL import Image
 
     pixels = (np.clip(image, 0, 1) * 255).astype(np.uint8)
@@ -83,7 +85,7 @@ def to_png(image: np.ndarray, scale: int = PNG_SCALE) -> bytes:
 
 class LatentExplorer:
     """Sliders on the first latent coordinates, a 'new random z' button, an interpolation slider, and for a
-    conditional generator a choice of digit."""
+    conditional generator a choice of digit (notebook 02)."""
 
     def __init__(self, generator, n_sliders: int = 6, seed: int = 0, spherical: bool = True):
         import ipywidgets as w
