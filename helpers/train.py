@@ -492,6 +492,14 @@ def _stop(step: GanStep, ckpt, history: History, offset: int, folder: Path | Non
     print(f"\ninterrupted after {int(ckpt.step)} steps; saved {path}. Run the training cell again to resume.")
 
 
+def _example_input(spec, n: int = 4) -> np.ndarray:
+    """A small batch for one of a model's inputs: integer labels, or Gaussian floats of the input's shape."""
+    shape = (n, *[d or 1 for d in spec.shape[1:]])
+    if "int" in str(spec.dtype):
+        return (np.arange(np.prod(shape)) % 10).reshape(shape).astype(str(spec.dtype))
+    return np.random.default_rng(0).normal(size=shape).astype("float32")
+
+
 def save_trained(model, path: str | Path, trained=None) -> Path:
     """Save a model whose training finished as a .keras file, check that it reloads the same, and return the path (notebook 02).
 
@@ -505,8 +513,8 @@ def save_trained(model, path: str | Path, trained=None) -> Path:
     path = Path(path)
     tmp = path.with_name(f".{path.stem}.tmp.keras")
     model.save(tmp)
-    z = np.random.default_rng(0).normal(size=(4, model.inputs[0].shape[1])).astype("float32")
-    inputs = [z, np.arange(4) % 10] if len(model.inputs) == 2 else z
+    inputs = [_example_input(x) for x in model.inputs]
+    inputs = inputs[0] if len(inputs) == 1 else inputs
     if not np.allclose(keras.models.load_model(tmp)(inputs, training=False), model(inputs, training=False), atol=1e-6):
         tmp.unlink()
         raise RuntimeError(f"{path.name} did not reload to the same model; nothing was saved")

@@ -265,3 +265,12 @@ def test_save_trained_writes_a_keras_file_that_reloads_the_same(small_images, tm
     z = _z()
     np.testing.assert_allclose(keras.models.load_model(path)(z, training=False),
                                step.generator(z, training=False), atol=1e-6)
+
+
+@pytest.mark.parametrize("build", ["dcgan", "cgan"])
+def test_save_trained_saves_generators_and_discriminators_of_every_kind(build, tmp_path):
+    import keras
+    design = {"dcgan": layers.DCGAN, "cgan": layers.CGAN}[build]
+    for model in design.build()[:2]:          # the generator, then the discriminator (one or two inputs)
+        path = train.save_trained(model, tmp_path / f"{model.name}.keras")
+        assert path.exists() and keras.models.load_model(path).count_params() == model.count_params()
