@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from helpers import data
+from local_servers import silent_server
 
 SMALL_TRAIN = (3, 2, 2, 2, 2, 2, 2, 2, 2, 2)
 SMALL_TEST = (1, 1, 1, 1, 1, 1, 1, 1, 1, 2)
@@ -221,29 +222,6 @@ def keras_npz(arrays) -> bytes:
 
 
 @contextmanager
-def silent_server():
-    """A server on 127.0.0.1 that accepts connections and never answers; yields its URL."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    held, stop = [], threading.Event()
-    def accept():
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except TimeoutError:
-                pass
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/mnist.npz"
-    finally:
-        stop.set()
-        thread.join()
-        for conn in held + [listener]:
-            conn.close()
-
-
-@contextmanager
 def file_server(body: bytes):
     """A server on 127.0.0.1 that answers every GET with ``body``; yields its URL."""
     class Handler(BaseHTTPRequestHandler):
@@ -275,7 +253,7 @@ def mirror_stub(monkeypatch, arrays) -> list:
 def test_silent_download_server_times_out_and_falls_through_to_the_mirror(small_mnist, monkeypatch, capsys):
     calls = mirror_stub(monkeypatch, small_mnist)
     monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT_S", 1)
-    with silent_server() as url:
+    with silent_server("mnist.npz") as url:
         monkeypatch.setattr(data, "KERAS_URL", url)
         start = time.monotonic()
         with pytest.raises(RuntimeError, match=r"did not answer within 1 s \(timed out\)"):
@@ -289,7 +267,7 @@ def test_silent_download_server_times_out_and_falls_through_to_the_mirror(small_
 def test_download_timeout_appears_in_the_all_sources_failed_message(small_mnist, monkeypatch):
     monkeypatch.setattr(data, "SOURCES", (("Keras download", data.from_keras),))
     monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT_S", 1)
-    with silent_server() as url, pytest.raises(data.MnistUnavailableError) as info:
+    with silent_server("mnist.npz") as url, pytest.raises(data.MnistUnavailableError) as info:
         monkeypatch.setattr(data, "KERAS_URL", url)
         data.load_mnist()
     assert "Keras download" in str(info.value) and "timed out" in str(info.value)

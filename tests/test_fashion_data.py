@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from helpers import data
+from local_servers import silent_server
 
 SMALL_TRAIN = (3, 2, 2, 2, 2, 2, 2, 2, 2, 2)
 SMALL_TEST = (1, 1, 1, 1, 1, 1, 1, 1, 1, 2)
@@ -93,29 +94,6 @@ def assert_same(a, b):
         for ta, tb in zip(pa, pb):
             assert ta.dtype == tb.dtype == np.uint8
             np.testing.assert_array_equal(ta, tb)
-
-
-@contextmanager
-def silent_server():
-    """A server on 127.0.0.1 that accepts connections and never answers; yields its base URL."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    held, stop = [], threading.Event()
-    def accept():
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except TimeoutError:
-                pass
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
-    finally:
-        stop.set()
-        thread.join()
-        for conn in held + [listener]:
-            conn.close()
 
 
 @contextmanager
