@@ -7,18 +7,15 @@ import hashlib
 import io
 import pickle
 import socket
-import threading
 import time
 import zipfile
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from helpers import data
-from local_servers import silent_server
+from local_servers import file_server, silent_server
 
 SMALL_TRAIN = (3, 2, 2, 2, 2, 2, 2, 2, 2, 2)
 SMALL_TEST = (1, 1, 1, 1, 1, 1, 1, 1, 1, 2)
@@ -221,27 +218,6 @@ def keras_npz(arrays) -> bytes:
     return buffer.getvalue()
 
 
-@contextmanager
-def file_server(body: bytes):
-    """A server on 127.0.0.1 that answers every GET with ``body``; yields its URL."""
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        def log_message(self, *args):
-            pass
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/mnist.npz"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def mirror_stub(monkeypatch, arrays) -> list:
     """Replace the registry mirror by a stub returning ``arrays``; return the list its calls are recorded in."""
     calls = []
@@ -277,7 +253,8 @@ def test_download_is_verified_and_used(small_mnist, monkeypatch):
     body = keras_npz(small_mnist)
     monkeypatch.setattr(data, "KERAS_SHA256", hashlib.sha256(body).hexdigest())
     calls = mirror_stub(monkeypatch, None)
-    with file_server(body) as url:
+    with file_server({"mnist.npz": body}) as (url, _):
+        url += "mnist.npz"
         monkeypatch.setattr(data, "KERAS_URL", url)
         assert_same(data.load_mnist(), small_mnist)
     assert calls == []
@@ -285,7 +262,8 @@ def test_download_is_verified_and_used(small_mnist, monkeypatch):
 
 def test_download_with_wrong_sha256_falls_through_to_the_mirror(small_mnist, monkeypatch):
     calls = mirror_stub(monkeypatch, small_mnist)   # the real pinned sha256 cannot match this file
-    with file_server(keras_npz(small_mnist)) as url:
+    with file_server({"mnist.npz": keras_npz(small_mnist)}) as (url, _):
+        url += "mnist.npz"
         monkeypatch.setattr(data, "KERAS_URL", url)
         with pytest.raises(RuntimeError, match="sha256"):
             data.from_keras()

@@ -10,17 +10,14 @@ import hashlib
 import io
 import socket
 import struct
-import threading
 import time
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from helpers import data
-from local_servers import silent_server
+from local_servers import file_server, silent_server
 
 SMALL_TRAIN = (3, 2, 2, 2, 2, 2, 2, 2, 2, 2)
 SMALL_TEST = (1, 1, 1, 1, 1, 1, 1, 1, 1, 2)
@@ -94,30 +91,6 @@ def assert_same(a, b):
         for ta, tb in zip(pa, pb):
             assert ta.dtype == tb.dtype == np.uint8
             np.testing.assert_array_equal(ta, tb)
-
-
-@contextmanager
-def file_server(files: dict[str, bytes]):
-    """A server on 127.0.0.1 that answers GET /<name> with ``files[name]``; yields its base URL and the paths asked."""
-    asked = []
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            asked.append(self.path)
-            body = files.get(self.path.lstrip("/"))
-            self.send_response(200 if body is not None else 404)
-            self.send_header("Content-Length", str(len(body or b"")))
-            self.end_headers()
-            self.wfile.write(body or b"")
-        def log_message(self, *args):
-            pass
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", asked
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # ---------------------------------------------------------------- idx files
