@@ -31,8 +31,8 @@ def machine() -> str:
 
 
 def run(name: str, design: layers.Design, images: np.ndarray, minutes: float, n_eval: int,
-        marks_min: tuple[float, ...] = (1, 2, 5, 10)) -> list[dict]:
-    """Train one design for ``minutes`` of training time; return the metric at each mark (and at the end)."""
+        marks_min: tuple[float, ...] = (1, 2, 5, 10), score=metrics.evaluate, summary=metrics.summary) -> list[dict]:
+    """Train one design for ``minutes`` of training time; return ``score(samples)`` at each mark (and at the end)."""
     keras.utils.set_random_seed(0)
     players = design.build()
     gen = players.generator
@@ -43,14 +43,14 @@ def run(name: str, design: layers.Design, images: np.ndarray, minutes: float, n_
     rows = []
 
     def measure(mark: float, steps: int) -> None:
-        scores = metrics.evaluate(sampler.predict(z, batch_size=500, verbose=0))
+        scores = score(sampler.predict(z, batch_size=500, verbose=0))
         rows.append({"design": name, "minutes": mark / 60, "steps": steps, **scores})
-        print(f"{name:9s} {mark / 60:5.1f} min  {steps:6d} steps  {metrics.summary(scores)}", flush=True)
+        print(f"{name:12s} {mark / 60:5.1f} min  {steps:6d} steps  {summary(scores)}", flush=True)
 
     marks = sorted({m * 60 for m in marks_min if m <= minutes} | {minutes * 60})
     speed = train.train_for(step, images, gen.input_shape[1], minutes * 60, design.batch_size,
                             marks=tuple(marks), on_mark=measure)
-    print(f"{name:9s} {speed['images_per_s']:.0f} training images/s ({speed['steps']} steps)", flush=True)
+    print(f"{name:12s} {speed['images_per_s']:.0f} training images/s ({speed['steps']} steps)", flush=True)
     for row in rows:
         row["images_per_s"] = speed["images_per_s"]
     return rows

@@ -1,4 +1,4 @@
-"""The networks and designs of the series (notebooks 02 to 05).
+"""The networks and designs of the series (notebooks 02 to 07).
 
 Generators take latents (None, d) drawn from N(0, I) and give tanh images shaped ``IMAGE_SHAPE``;
 discriminators take those images and give one logit (no sigmoid). A ``Design`` is a small typed spec:
@@ -63,30 +63,44 @@ def conv_transpose_output_size(size: int, kernel: int, stride: int, padding: str
     return (size - 1) * stride + max(kernel, stride)
 
 
+def check_image_shape(image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
+    """Refuse an image shape the two-stride DCGAN cannot make: square, side divisible by 4, 1 or 3 channels (notebook 07)."""
+    shape = tuple(int(n) for n in image_shape)
+    if len(shape) != 3 or shape[0] != shape[1] or shape[0] % 4 or shape[2] not in (1, 3):
+        raise ValueError(f"image_shape {image_shape}: the DCGAN makes square images whose side is divisible by 4, "
+                         "with 1 (grey) or 3 (colour) channels, e.g. (28, 28, 1) or (32, 32, 3)")
+    return shape
+
+
 def dcgan_generator(z_dim: int = 100, width: int = 64, kernel: int = 4, hidden: int = 0,
-                    name: str = "dcgan_generator"):
-    """DCGAN generator (notebook 03): [Dense(hidden)], Dense to 7x7x(2*width), stride-2 Conv2DTranspose to 14x14x(width), 28x28x1."""
+                    image_shape: tuple[int, int, int] = IMAGE_SHAPE, name: str = "dcgan_generator"):
+    """DCGAN generator (notebook 03): [Dense(hidden)], Dense to 7x7x(2*width), stride-2 Conv2DTranspose to 14x14x(width), 28x28x1
+    (any side divisible by 4 and 1 or 3 channels: notebook 07)."""
     import keras
     from keras import layers
 
+    side, _, channels = check_image_shape(image_shape)
+    start = side // 4
     first = [layers.Dense(hidden, use_bias=False), layers.BatchNormalization(), layers.ReLU()] if hidden else []
     return keras.Sequential([
         keras.Input((z_dim,)), *first,
-        layers.Dense(7 * 7 * 2 * width, use_bias=False), layers.BatchNormalization(), layers.ReLU(),
-        layers.Reshape((7, 7, 2 * width)),
+        layers.Dense(start * start * 2 * width, use_bias=False), layers.BatchNormalization(), layers.ReLU(),
+        layers.Reshape((start, start, 2 * width)),
         layers.Conv2DTranspose(width, kernel, strides=2, padding="same", use_bias=False),
         layers.BatchNormalization(), layers.ReLU(),
-        layers.Conv2DTranspose(1, kernel, strides=2, padding="same", activation="tanh"),
+        layers.Conv2DTranspose(channels, kernel, strides=2, padding="same", activation="tanh"),
     ], name=name)
 
 
 def dcgan_discriminator(width: int = 64, kernel: int = 4, slope: float = 0.2, batch_norm: bool = True,
-                        dropout: float = 0.0, hidden: int = 0, name: str = "dcgan_discriminator"):
-    """DCGAN discriminator (notebook 03): stride-2 Conv2D 28 -> 14 -> 7, LeakyReLU (batch norm or dropout), [Dense(hidden)], a logit."""
+                        dropout: float = 0.0, hidden: int = 0, image_shape: tuple[int, int, int] = IMAGE_SHAPE,
+                        name: str = "dcgan_discriminator"):
+    """DCGAN discriminator (notebook 03): stride-2 Conv2D 28 -> 14 -> 7, LeakyReLU (batch norm or dropout), [Dense(hidden)], a logit
+    (other image shapes: notebook 07)."""
     import keras
     from keras import layers
 
-    model = [keras.Input(IMAGE_SHAPE), layers.Conv2D(width, kernel, strides=2, padding="same"), layers.LeakyReLU(slope)]
+    model = [keras.Input(check_image_shape(image_shape)), layers.Conv2D(width, kernel, strides=2, padding="same"), layers.LeakyReLU(slope)]
     if dropout:
         model.append(layers.Dropout(dropout))
     model.append(layers.Conv2D(2 * width, kernel, strides=2, padding="same", use_bias=not batch_norm))
@@ -209,10 +223,11 @@ class ConvG:
     width: int = 64                       # channels of the 14x14 layer (twice as many at 7x7)
     kernel: int = 4                       # 4 with stride 2: no checkerboard
     hidden: int = 0                       # units of a Dense layer between z and the projection (0: none)
+    image_shape: tuple[int, int, int] = IMAGE_SHAPE   # (side, side, 1 or 3), side divisible by 4 (notebook 07)
 
     def build(self):
         """A fresh generator of this spec."""
-        return dcgan_generator(self.z_dim, self.width, self.kernel, self.hidden)
+        return dcgan_generator(self.z_dim, self.width, self.kernel, self.hidden, self.image_shape)
 
 
 @dataclass(frozen=True)
@@ -225,10 +240,12 @@ class ConvD:
     batch_norm: bool = True
     dropout: float = 0.0
     hidden: int = 0                       # units of a Dense layer before the logit (0: none)
+    image_shape: tuple[int, int, int] = IMAGE_SHAPE   # (side, side, 1 or 3), side divisible by 4 (notebook 07)
 
     def build(self):
         """A fresh discriminator of this spec."""
-        return dcgan_discriminator(self.width, self.kernel, self.slope, self.batch_norm, self.dropout, self.hidden)
+        return dcgan_discriminator(self.width, self.kernel, self.slope, self.batch_norm, self.dropout, self.hidden,
+                                   self.image_shape)
 
 
 @dataclass(frozen=True)
@@ -330,6 +347,15 @@ class Design:
         """A copy of this design with some fields changed, e.g. ``DENSE.replace(real_label=1.0)``."""
         return replace(self, **changes)
 
+    def for_images(self, image_shape: tuple[int, int, int]) -> Design:
+        """This design for images of another shape, e.g. (32, 32, 3): both networks' ``image_shape`` changed
+        (notebook 07)."""
+        shape = check_image_shape(image_shape)
+        if not all(hasattr(spec, "image_shape") for spec in (self.generator, self.discriminator)):
+            raise ValueError("only the DCGAN specs (ConvG, ConvD) take other image shapes")
+        return replace(self, generator=replace(self.generator, image_shape=shape),
+                       discriminator=replace(self.discriminator, image_shape=shape))
+
 
 CLASSIC_DENSE = Design(DenseG(hidden=(128,), slope=0.01), DenseD(hidden=(128,), slope=0.01),
                        Adam(1e-3, beta_1=0.9), batch_size=128)
@@ -354,3 +380,10 @@ WGAN_GP = DCGAN.replace(discriminator=replace(DCGAN.discriminator, batch_norm=Fa
                         loss="wgan-gp", n_critic=5, gp_weight=10.0)
 """Notebook 05's WGAN-GP: notebook 03's networks, the critic without batch norm (the penalty is per sample), and
 the paper's settings: Adam(1e-4, beta_1 0, beta_2 0.9), 5 critic steps per generator step, penalty weight 10."""
+
+FASHION = DCGAN.replace(generator=ConvG(width=64, kernel=4, hidden=128), discriminator=ConvD(width=64, kernel=4, hidden=128))
+"""Notebook 07's design for Fashion-MNIST: notebook 03's, with twice the channels (64 and 128) (benchmarks/fashion.py)."""
+
+OWN_IMAGES = DCGAN.replace(generator=ConvG(width=64, kernel=4, hidden=0), discriminator=ConvD(width=64, kernel=4, hidden=0))
+"""Notebook 07's design for a folder of images: notebook 03's settings, 64 and 128 channels, no Dense hidden layer;
+``OWN_IMAGES.for_images((32, 32, 3))`` sets the image shape."""

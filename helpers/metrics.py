@@ -4,6 +4,7 @@
   test set ("Fréchet Classifier Distance"; lower is better, real digits score near 1).
 - ``class_shares(images)``: how the classifier labels the images: coverage of the 10 classes and confidence.
 - ``evaluate(images)``: all of them in one dictionary.
+- ``patch_fd(real, fake)``: the same Fréchet distance on pixel patches: any images, no classifier, no labels (notebook 07).
 
 The classifier is retrained by ``python scripts/train_classifier.py``.
 """
@@ -171,3 +172,53 @@ def normalize_maps(maps) -> np.ndarray:
     m = np.abs(np.asarray(maps, dtype=np.float64))
     peak = m.reshape(len(m), -1).max(axis=1).reshape((-1,) + (1,) * (m.ndim - 1))
     return np.divide(m, peak, out=np.zeros_like(m), where=peak > 0)
+
+
+# ---------------------------------------------------------------- a measure for any images (notebook 07)
+
+def _float_images(images) -> np.ndarray:
+    """Images as float32 (N, H, W, C) in [-1, 1], from uint8 pixels or tanh floats."""
+    x = np.asarray(images.numpy() if hasattr(images, "numpy") else images)
+    if x.ndim == 3:
+        x = x[..., None]
+    if x.ndim != 4:
+        raise ValueError(f"expected images of shape (N, H, W) or (N, H, W, C), got {x.shape}")
+    return (x.astype(np.float32) - 127.5) / 127.5 if x.dtype == np.uint8 else x.astype(np.float32)
+
+
+def halve(images: np.ndarray) -> np.ndarray:
+    """Images at half the resolution: each 2x2 block averaged (notebook 07)."""
+    n, h, w, c = images.shape
+    x = images[:, :h - h % 2, :w - w % 2]
+    return x.reshape(n, h // 2, 2, w // 2, 2, c).mean(axis=(2, 4))
+
+
+def random_patches(images: np.ndarray, per_image: int, side: int, rng: np.random.Generator) -> np.ndarray:
+    """``per_image`` square patches of ``side`` pixels from each image, at random places, flattened (notebook 07)."""
+    n, h, w, _ = images.shape
+    ys = rng.integers(0, h - side + 1, size=(n, per_image))
+    xs = rng.integers(0, w - side + 1, size=(n, per_image))
+    offsets = np.arange(side)
+    rows = (ys[..., None] + offsets)[..., :, None]                  # (n, k, side, 1)
+    cols = (xs[..., None] + offsets)[..., None, :]                  # (n, k, 1, side)
+    patches = images[np.arange(n)[:, None, None, None], rows, cols]  # (n, k, side, side, C)
+    return patches.reshape(n * per_image, -1)
+
+
+def patch_fd(real, fake, levels: int = 3, patch: int = 7, per_image: int = 16, seed: int = 0) -> float:
+    """The Fréchet distance between two image sets' 7x7 patches at full, half and quarter resolution, averaged, x 100:
+    notebook 02's formula without a classifier, for any images (lower is better) (notebook 07)."""
+    a, b = _float_images(real), _float_images(fake)
+    if a.shape[1:] != b.shape[1:]:
+        raise ValueError(f"the two sets must have the same image shape, got {a.shape[1:]} and {b.shape[1:]}")
+    if min(len(a), len(b)) < 2:
+        raise ValueError("patch_fd needs at least 2 images in each set (a few thousand for a steady number)")
+    rng = np.random.default_rng(seed)
+    distances = []
+    for _ in range(levels):
+        if min(a.shape[1:3]) < patch:
+            break
+        pa, pb = (random_patches(x, per_image, patch, rng).astype(np.float64) for x in (a, b))
+        distances.append(frechet_distance(*statistics(pa), *statistics(pb)))
+        a, b = halve(a), halve(b)
+    return 100 * float(np.mean(distances))

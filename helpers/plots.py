@@ -10,15 +10,16 @@ from matplotlib.figure import Figure
 
 
 def to_display(images) -> np.ndarray:
-    """Return images as float (N, H, W) in [0, 1], from uint8 [0, 255] or tanh [-1, 1] input (notebook 00)."""
+    """Return images as float (N, H, W) or colour (N, H, W, 3) in [0, 1], from uint8 [0, 255] or tanh [-1, 1] input
+    (notebook 00)."""
     x = np.asarray(images)
     if x.ndim == 4 and x.shape[-1] == 1:
         x = x[..., 0]
-    if x.ndim == 2:
-        x = x[None]
-    if x.ndim != 3:
+    if x.ndim == 2 or (x.ndim == 3 and x.shape[-1] == 3):
+        x = x[None]                      # one grey (H, W) or one colour (H, W, 3) image
+    if not (x.ndim == 3 or (x.ndim == 4 and x.shape[-1] == 3)):
         raise ValueError(
-            f"image_grid expects images of shape (N, H, W) or (N, H, W, 1), got {x.shape}; "
+            f"image_grid expects images of shape (N, H, W), (N, H, W, 1) or (N, H, W, 3), got {x.shape}; "
             "for a single image use images[None]"
         )
     if x.dtype == np.uint8:
@@ -86,13 +87,13 @@ def loss_curves(history: Mapping[str, Sequence[float]], title: str | None = None
 
 
 def tile(images, ncols: int | None = None, pad: int = 2) -> np.ndarray:
-    """Tile images (uint8 or tanh-scaled) into one float image in [0, 1], square by default, with gaps of ``pad``
-    (notebook 04)."""
+    """Tile images (uint8 or tanh-scaled, grey or colour) into one float image in [0, 1], square by default, with
+    gaps of ``pad`` (notebook 04)."""
     x = to_display(images)
-    n, h, w = x.shape
+    n, h, w = x.shape[:3]
     ncols = ncols or int(np.ceil(np.sqrt(n)))
     nrows = int(np.ceil(n / ncols))
-    out = np.ones((nrows * (h + pad) + pad, ncols * (w + pad) + pad), np.float32)
+    out = np.ones((nrows * (h + pad) + pad, ncols * (w + pad) + pad) + x.shape[3:], np.float32)
     for i in range(n):
         r, c = divmod(i, ncols)
         out[pad + r * (h + pad):pad + r * (h + pad) + h, pad + c * (w + pad):pad + c * (w + pad) + w] = x[i]
@@ -110,7 +111,8 @@ def animated_gif(frames: Sequence, captions: Sequence[str] | None = None, ncols:
         raise ValueError("animated_gif needs at least one frame: a batch of images per frame")
     pictures = []
     for i, batch in enumerate(frames):
-        grid = np.pad(tile(batch, ncols), ((12 // scale + 1, 0), (0, 0)), constant_values=1.0)
+        grid = tile(batch, ncols)
+        grid = np.pad(grid, ((12 // scale + 1, 0),) + ((0, 0),) * (grid.ndim - 1), constant_values=1.0)
         pic = Image.fromarray(np.round(grid * 255).astype(np.uint8)).resize(
             (grid.shape[1] * scale, grid.shape[0] * scale), Image.NEAREST)
         if captions is not None:

@@ -1,0 +1,200 @@
+"""A folder of image files becomes a training set (helpers.images), the DCGAN takes other image shapes, patch FD
+measures any images, and the plots draw colour (notebook 07)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from helpers import images, layers, metrics, plots
+
+
+def _save(path, array, mode=None):
+    Image.fromarray(array, mode).save(path) if mode else Image.fromarray(array).save(path)
+    return path
+
+
+@pytest.fixture
+def mixed_folder(tmp_path):
+    """Colour and grey files of several sizes and formats, one in a subfolder, plus files that are not images."""
+    rng = np.random.default_rng(0)
+    (tmp_path / "sub").mkdir()
+    _save(tmp_path / "a.png", rng.integers(0, 255, (40, 60, 3), dtype=np.uint8))
+    _save(tmp_path / "b.JPG", rng.integers(0, 255, (90, 50, 3), dtype=np.uint8))
+    _save(tmp_path / "sub" / "c.png", rng.integers(0, 255, (33, 33, 3), dtype=np.uint8))
+    rgba = rng.integers(0, 255, (20, 20, 4), dtype=np.uint8)
+    _save(tmp_path / "d.png", rgba)
+    (tmp_path / "notes.txt").write_text("not an image")
+    (tmp_path / ".hidden.png").write_bytes(b"")
+    return tmp_path
+
+
+def test_image_files_finds_images_in_subfolders_and_skips_the_rest(mixed_folder):
+    names = [p.name for p in images.image_files(mixed_folder)]
+    assert names == ["a.png", "b.JPG", "d.png", "c.png"]
+
+
+def test_a_missing_folder_says_which_parameter_to_set(tmp_path):
+    with pytest.raises(FileNotFoundError, match="IMAGE_FOLDER"):
+        images.image_files(tmp_path / "nope")
+
+
+def test_a_folder_without_images_says_what_it_holds(tmp_path):
+    (tmp_path / "x.csv").write_text("1,2")
+    with pytest.raises(ValueError, match=r"no image files.*\.csv"):
+        images.image_files(tmp_path)
+
+
+def test_load_folder_gives_uint8_squares_of_the_asked_size(mixed_folder, capsys):
+    x = images.load_folder(mixed_folder, size=16, colour=True)
+    assert x.shape == (4, 16, 16, 3) and x.dtype == np.uint8
+    assert "4 images" in capsys.readouterr().out
+
+
+def test_load_folder_decides_colour_from_the_pictures(tmp_path):
+    grey = np.tile(np.arange(0, 250, 5, dtype=np.uint8), (50, 1))
+    for i in range(3):
+        _save(tmp_path / f"g{i}.png", np.stack([grey] * 3, axis=-1))       # RGB files holding grey pictures
+    assert images.load_folder(tmp_path, size=8, verbose=False).shape[-1] == 1
+    _save(tmp_path / "c0.png", np.random.default_rng(0).integers(0, 255, (50, 50, 3), dtype=np.uint8))
+    _save(tmp_path / "c1.png", np.random.default_rng(1).integers(0, 255, (50, 50, 3), dtype=np.uint8))
+    _save(tmp_path / "c2.png", np.random.default_rng(2).integers(0, 255, (50, 50, 3), dtype=np.uint8))
+    _save(tmp_path / "c3.png", np.random.default_rng(3).integers(0, 255, (50, 50, 3), dtype=np.uint8))
+    assert images.load_folder(tmp_path, size=8, verbose=False).shape[-1] == 3
+
+
+def test_unreadable_files_are_skipped_and_reported(mixed_folder, capsys):
+    (mixed_folder / "broken.png").write_bytes(b"\x89PNG not really")
+    x = images.load_folder(mixed_folder, size=8, colour=False)
+    assert len(x) == 4 and "skipped 1 unreadable: broken.png" in capsys.readouterr().out
+
+
+def test_a_folder_of_only_broken_files_is_refused(tmp_path):
+    (tmp_path / "broken.jpg").write_bytes(b"nope")
+    with pytest.raises(ValueError, match="none of the 1 files"):
+        images.load_folder(tmp_path, size=8, colour=True)
+
+
+@pytest.mark.parametrize("size", [6, 30])
+def test_a_size_the_dcgan_cannot_make_is_refused(mixed_folder, size):
+    with pytest.raises(ValueError, match="multiple of 4"):
+        images.load_folder(mixed_folder, size=size)
+
+
+def test_crop_keeps_the_centre_and_pad_keeps_everything():
+    wide = np.zeros((10, 30), np.uint8)
+    wide[:, 10:20] = 255                                   # a white centre third
+    img = Image.fromarray(wide)
+    cropped = np.asarray(images.fit_square(img, "crop"))
+    padded = np.asarray(images.fit_square(img, "pad"))
+    assert cropped.shape == (10, 10) and cropped.min() == 255
+    assert padded.shape == (30, 30) and (padded == 255).sum() == (wide == 255).sum()
+    with pytest.raises(ValueError, match="'crop'.*'pad'"):
+        images.fit_square(img, "stretch")
+
+
+def test_transparent_pixels_become_white_and_16_bit_greys_are_rescaled():
+    rgba = np.zeros((4, 4, 4), np.uint8)                   # fully transparent black
+    assert np.asarray(images.to_mode(Image.fromarray(rgba), colour=True)).min() == 255
+    deep = Image.fromarray(np.array([[0, 1000], [2000, 4000]], np.uint16))
+    grey = np.asarray(images.to_mode(deep, colour=False))
+    assert grey.dtype == np.uint8 and grey.min() == 0 and grey.max() == 255
+
+
+def test_prepare_makes_one_array_per_picture():
+    img = Image.fromarray(np.random.default_rng(0).integers(0, 255, (50, 70, 3), dtype=np.uint8))
+    assert images.prepare(img, 12, colour=True).shape == (12, 12, 3)
+    assert images.prepare(img, 12, colour=False, fit="pad").shape == (12, 12, 1)
+
+
+def test_write_patches_writes_the_folder_once_and_keeps_it(tmp_path):
+    folder = images.write_patches(tmp_path / "patches", n=12, seed=3)
+    files = images.image_files(folder)
+    assert len(files) == 12 and {p.suffix for p in files} == {".png", ".jpg"}
+    sizes = {Image.open(p).size for p in files}
+    assert len(sizes) > 1 and all(w == h for w, h in sizes)        # squares of several sizes
+    stamp = files[0].stat().st_mtime_ns
+    images.write_patches(folder, n=12, seed=3)
+    assert files[0].stat().st_mtime_ns == stamp                    # same settings: kept
+    images.write_patches(folder, n=8, seed=3)
+    assert len(images.image_files(folder)) == 8                    # other settings: rewritten
+    assert json.loads((folder / "patches.json").read_text())["n"] == 8
+    assert [p.name for p in tmp_path.iterdir()] == ["patches"]     # no temporary folder left behind
+
+
+def test_write_patches_never_overwrites_a_folder_it_did_not_write(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "photo.png").write_bytes(b"x")
+    with pytest.raises(FileExistsError, match="did not write"):
+        images.write_patches(tmp_path / "mine", n=4)
+    assert (tmp_path / "mine" / "photo.png").exists()
+
+
+@pytest.mark.parametrize("shape", [(32, 32, 3), (16, 16, 1), (64, 64, 3)])
+def test_the_dcgan_makes_and_judges_other_image_shapes(shape):
+    players = layers.OWN_IMAGES.for_images(shape).build()
+    fake = players.generator(np.zeros((2, 100), "float32"), training=False)
+    assert tuple(fake.shape) == (2, *shape)
+    assert tuple(players.discriminator(fake).shape) == (2, 1)
+
+
+def test_the_default_shape_builds_notebook_03s_networks_unchanged():
+    g = layers.DCGAN.generator.build()
+    assert tuple(g.output_shape) == (None, 28, 28, 1) and g.count_params() == 460_673
+    assert layers.DCGAN.discriminator.build().count_params() == 435_617
+
+
+@pytest.mark.parametrize("shape", [(30, 30, 3), (32, 28, 1), (32, 32, 2)])
+def test_a_shape_the_dcgan_cannot_make_is_refused(shape):
+    with pytest.raises(ValueError, match="divisible by 4"):
+        layers.OWN_IMAGES.for_images(shape)
+
+
+def test_only_dcgan_specs_change_their_image_shape():
+    with pytest.raises(ValueError, match="ConvG, ConvD"):
+        layers.DENSE.for_images((32, 32, 3))
+
+
+def _textures(n, seed, blur=False):
+    rng = np.random.default_rng(seed)
+    x = np.sign(np.sin(rng.uniform(0.5, 1.5, (n, 1, 1, 1)) * np.arange(16)[None, :, None, None]
+                       + rng.uniform(0, 6, (n, 1, 1, 1)))) * np.ones((1, 1, 16, 1))
+    if blur:
+        x = metrics.halve(x).repeat(2, axis=1).repeat(2, axis=2)
+    return x.astype(np.float32)
+
+
+def test_patch_fd_puts_real_near_its_floor_and_blurred_or_noise_far():
+    real, held_out = _textures(600, 0), _textures(600, 1)
+    floor = metrics.patch_fd(real, held_out, levels=2)
+    blurred = metrics.patch_fd(real, _textures(600, 1, blur=True), levels=2)
+    noise = metrics.patch_fd(real, np.random.default_rng(2).uniform(-1, 1, real.shape), levels=2)
+    assert floor < blurred < noise and floor < 0.2 * blurred
+
+
+def test_patch_fd_reads_uint8_and_tanh_images_alike():
+    x = np.random.default_rng(0).integers(0, 256, (50, 16, 16, 3), dtype=np.uint8)
+    y = np.random.default_rng(1).integers(0, 256, (50, 16, 16, 3), dtype=np.uint8)
+    tanh = (x.astype(np.float32) - 127.5) / 127.5
+    assert metrics.patch_fd(x, y, levels=2) == pytest.approx(metrics.patch_fd(tanh, y, levels=2))
+
+
+def test_patch_fd_refuses_sets_of_different_shapes():
+    with pytest.raises(ValueError, match="same image shape"):
+        metrics.patch_fd(np.zeros((4, 16, 16, 1)), np.zeros((4, 16, 16, 3)))
+
+
+def test_halve_averages_each_2x2_block():
+    x = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+    assert metrics.halve(x)[0, :, :, 0].tolist() == [[2.5, 4.5], [10.5, 12.5]]
+
+
+def test_colour_images_are_drawn_in_a_grid_tile_and_gif():
+    x = np.random.default_rng(0).integers(0, 255, (6, 12, 12, 3), dtype=np.uint8)
+    assert plots.tile(x, ncols=3).shape == (2 * 14 + 2, 3 * 14 + 2, 3)
+    assert plots.animated_gif([x, x])[:6] == b"GIF89a"
+    fig = plots.image_grid(x, ncols=3)
+    assert fig.axes[0].images[0].get_array().shape == (12, 12, 3)
