@@ -8,7 +8,7 @@ import inspect
 import pytest
 
 MODULES = ["config", "data", "layers", "train", "checkpoints", "metrics", "plots", "toy", "widgets", "diagrams",
-           "playground"]
+           "playground", "images"]
 
 
 def public_helpers(module) -> dict[str, object]:
