@@ -27,6 +27,8 @@ TITLES = {
     "04_conditional_gan": "04 A conditional GAN",
     "05_wgan_gp": "05 WGAN-GP",
     "06_critics_eye": "06 The discriminator as a judge",
+    "07_your_own_images": "07 Your own images",
+    "08_what_a_generator_knows": "08 What a generator knows",
     "A1_training_in_practice": "A1 Training in practice",
 }
 GUARD = [
