@@ -25,11 +25,11 @@ from exercises.checker import CORRECT, EXERCISES, INTERRUPTED, NOT_ATTEMPTED, WR
 
 import exercise_cases_ch01, exercise_cases_ch02, exercise_cases_ch03  # noqa: E401  (tests/: one file per notebook)
 import exercise_cases_ch04, exercise_cases_ch05, exercise_cases_ch06  # noqa: E401
-import exercise_cases_ch07  # noqa: E401
+import exercise_cases_ch07, exercise_cases_ch08  # noqa: E401
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = (exercise_cases_ch01, exercise_cases_ch02, exercise_cases_ch03, exercise_cases_ch04,
-            exercise_cases_ch05, exercise_cases_ch06, exercise_cases_ch07)
+            exercise_cases_ch05, exercise_cases_ch06, exercise_cases_ch07, exercise_cases_ch08)
 REFERENCES = {name: fn for chapter in CHAPTERS for name, fn in chapter.REFERENCES.items()}
 MISTAKES = {name: fns for chapter in CHAPTERS for name, fns in chapter.MISTAKES.items()}
 
@@ -90,7 +90,7 @@ def test_public_functions_name_their_notebook():
 
     import exercises
     from exercises import checker
-    for number in range(1, 8):
+    for number in range(1, 9):
         module = getattr(exercises, f"ch{number:02d}")
         assert f"notebook {number:02d}" in module.__doc__
         for fname, fn in inspect.getmembers(module, inspect.isfunction):
