@@ -54,3 +54,27 @@ def test_shipped_conditional_generator_draws_the_digit_it_is_asked_for():
     images = gen([z, asked], training=False).numpy()
     _, probs = metrics.features_and_probabilities(images)
     assert np.mean(probs.argmax(axis=1) == asked) >= 0.95
+
+
+@pytest.mark.parametrize("name, shape, data", [("fashion_generator.keras", (28, 28, 1), "fashion"),
+                                               ("patches_generator.keras", (32, 32, 3), "patches")])
+def test_notebook_07s_shipped_generators_draw_near_their_data(name, shape, data, tmp_path):
+    """Fashion-MNIST's generator and the folder-of-patches generator score far below their untrained twins."""
+    import keras
+    from helpers import images, layers
+    from helpers.data import load_fashion_mnist
+
+    path = WEIGHTS / name
+    assert path.exists(), f"{name} is missing: run notebook 07 in full mode to regenerate it"
+    assert path.stat().st_size <= 5_000_000
+    gen = keras.models.load_model(path)
+    assert gen.input_shape[1:] == (100,) and gen.output_shape[1:] == shape
+    if data == "fashion":
+        real = load_fashion_mnist(verbose=False)[1][0][:1000, ..., None]
+    else:
+        real = images.load_folder(images.write_patches(tmp_path / "patches", n=1000), size=32, verbose=False)
+    z = np.random.default_rng(0).normal(size=(1000, 100)).astype("float32")
+    untrained = layers.DCGAN.for_images(shape).generator.build()
+    trained_fd = metrics.patch_fd(real, gen.predict(z, batch_size=250, verbose=0))
+    untrained_fd = metrics.patch_fd(real, untrained.predict(z, batch_size=250, verbose=0))
+    assert trained_fd < untrained_fd / 20

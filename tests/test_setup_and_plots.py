@@ -111,7 +111,7 @@ def test_image_grid_accepts_uint8_and_tanh_images():
 
 def test_image_grid_rejects_a_wrong_shape_with_advice():
     with pytest.raises(ValueError, match=r"\(N, H, W\)"):
-        plots.image_grid(np.zeros((2, 28, 28, 3)))
+        plots.image_grid(np.zeros((2, 28, 28, 2)))
 
 
 def test_loss_curves_draws_one_line_per_series():
