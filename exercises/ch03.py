@@ -81,38 +81,38 @@ def _activation_name(layer) -> str:
     return getattr(activation, "__name__", str(activation)) if activation is not None else "none"
 
 
-def _judge_generator_32(call) -> str | None:
-    """What is wrong with the student's make_generator, judged by building it; None when it is right."""
+def _built_generator(call, z_dim: int | None = None):
+    """Build the student's make_generator(z_dim) and run it on latents: (model, z, output), or a message saying
+    what went wrong (notebooks 03 and 07)."""
     import keras
 
-    model = call(Z_DIM_TRIED)
+    z_dim = Z_DIM_TRIED if z_dim is None else z_dim
+    model = call(z_dim)
     if not isinstance(model, keras.Model):
-        return (f"make_generator({Z_DIM_TRIED}) returned a {type(model).__name__}; return a keras.Model, "
+        return (f"make_generator({z_dim}) returned a {type(model).__name__}; return a keras.Model, "
                 "e.g. keras.Sequential([keras.Input((z_dim,)), ...]).")
-    z = np.random.default_rng(0).normal(size=(4, Z_DIM_TRIED)).astype("float32")
+    z = np.random.default_rng(0).normal(size=(4, z_dim)).astype("float32")
     try:
         out = np.asarray(model(z, training=False))
     except Exception as e:  # noqa: BLE001  (whatever the model does with the latents, say so)
-        return (f"the model of make_generator({Z_DIM_TRIED}) raised {type(e).__name__} on latents of shape "
-                f"(4, {Z_DIM_TRIED}): start it with keras.Input((z_dim,)), using the argument rather than a "
+        return (f"the model of make_generator({z_dim}) raised {type(e).__name__} on latents of shape "
+                f"(4, {z_dim}): start it with keras.Input((z_dim,)), using the argument rather than a "
                 "fixed size.")
-    if out.shape[1:] != (32, 32, 1):
-        return f"your model outputs {_shape_text(out.shape)}; expected (None, 32, 32, 1)."
-    transposed = [layer for layer in _all_layers(model) if isinstance(layer, keras.layers.Conv2DTranspose)]
-    if not transposed:
-        return ("your model has no Conv2DTranspose layer (a dense-only generator draws each pixel on its own): "
-                "project z to a small image, e.g. 8x8, and grow it with stride-2 transposed convolutions.")
-    if len(transposed) < 2:
-        return ("your model has one Conv2DTranspose; grow the image in at least two stride-2 steps "
-                "(e.g. 8 -> 16 -> 32), as the chapter's generator does (7 -> 14 -> 28).")
-    strides = [tuple(int(s) for s in layer.strides) for layer in transposed]
-    if all(s == (1, 1) for s in strides):
-        return ("every Conv2DTranspose in your model has stride 1, so none of them grows the image: start small "
-                "(e.g. 8x8) and give every transposed convolution strides=2.")
-    for number, s in enumerate(strides, 1):
+    return model, z, out
+
+
+def _stride_problem(transposed: list) -> str | None:
+    """A message if a transposed convolution's stride is not 2 (notebooks 03 and 07)."""
+    for number, layer in enumerate(transposed, 1):
+        s = tuple(int(v) for v in layer.strides)
         if s != (2, 2):
             return (f"your transposed convolution {number} of {len(transposed)} has strides={s}: give every "
                     "transposed convolution strides=2.")
+    return None
+
+
+def _checkerboard_problem(transposed: list) -> str | None:
+    """A message naming the first transposed convolution whose overlap map is uneven (notebooks 03 and 07)."""
     for number, layer in enumerate(transposed, 1):
         kernel = tuple(int(k) for k in layer.kernel_size)
         inner = overlap_map(kernel, layer.strides, layer.padding)[max(kernel):-max(kernel), max(kernel):-max(kernel)]
@@ -125,19 +125,50 @@ def _judge_generator_32(call) -> str | None:
                     f"{len(transposed)}): its overlap map alternates {_listed(uneven)} copies of the kernel from "
                     f"pixel to pixel along an axis ({_listed(in_2d)} in 2-D), a checkerboard built into the layer. "
                     "Use a kernel size divisible by the stride.")
+    return None
+
+
+def _range_problem(model, z: np.ndarray, data: str) -> str | None:
+    """A message if the model's outputs are not tanh images in [-1, 1], like the training ``data`` (notebooks 03 and
+    07)."""
+    import keras
+
     big = np.asarray(model(30 * z, training=False))          # large latents: the output layer's range shows
     lo, hi = float(np.min(big)), float(np.max(big))
     last = _all_layers(model)[-1]
     name = "tanh" if isinstance(last, keras.layers.Activation) and _activation_name(last) == "tanh" else _activation_name(last)
     if lo < -1.0001 or hi > 1.0001:
         return (f"for large latents your model's outputs range from {lo:.3g} to {hi:.3g}: end with "
-                "activation=\"tanh\" so that images lie in [-1, 1], like the training digits.")
+                f"activation=\"tanh\" so that images lie in [-1, 1], like the training {data}.")
     if lo >= -1e-6:
         return (f"your model's outputs never go below 0 (they range from {lo:.2f} to {hi:.2f}; its last activation "
-                f"is {name}): the training digits lie in [-1, 1], so end with activation=\"tanh\".")
+                f"is {name}): the training {data} lie in [-1, 1], so end with activation=\"tanh\".")
     if name != "tanh":
         return f"your model's last layer has activation {name}; end with activation=\"tanh\", images lie in [-1, 1]."
     return None
+
+
+def _judge_generator_32(call) -> str | None:
+    """What is wrong with the student's make_generator, judged by building it; None when it is right."""
+    import keras
+
+    result = _built_generator(call)
+    if isinstance(result, str):
+        return result
+    model, z, out = result
+    if out.shape[1:] != (32, 32, 1):
+        return f"your model outputs {_shape_text(out.shape)}; expected (None, 32, 32, 1)."
+    transposed = [layer for layer in _all_layers(model) if isinstance(layer, keras.layers.Conv2DTranspose)]
+    if not transposed:
+        return ("your model has no Conv2DTranspose layer (a dense-only generator draws each pixel on its own): "
+                "project z to a small image, e.g. 8x8, and grow it with stride-2 transposed convolutions.")
+    if len(transposed) < 2:
+        return ("your model has one Conv2DTranspose; grow the image in at least two stride-2 steps "
+                "(e.g. 8 -> 16 -> 32), as the chapter's generator does (7 -> 14 -> 28).")
+    if all(tuple(int(s) for s in layer.strides) == (1, 1) for layer in transposed):
+        return ("every Conv2DTranspose in your model has stride 1, so none of them grows the image: start small "
+                "(e.g. 8x8) and give every transposed convolution strides=2.")
+    return _stride_problem(transposed) or _checkerboard_problem(transposed) or _range_problem(model, z, "digits")
 
 
 # ---------------------------------------------------------------- the register

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from exercises.ch03 import _activation_name, _all_layers, _listed, _shape_text, overlap_map, transpose_overlaps
+from exercises.ch03 import (_all_layers, _shape_text, _built_generator, _checkerboard_problem, _range_problem,
+                            _stride_problem)
 from exercises.checker import Exercise, _as_array, register
 
 SECTION_FILES = "'1 · From files to a training set' in notebook 07"
@@ -165,63 +166,29 @@ def _judge_to_pixels(call) -> str | None:
 
 # ---------------------------------------------------------------- how the 64x64 colour generator is judged
 
-Z_DIM_TRIED = 12   # an unusual latent size: a generator that ignores its argument shows it
-
-
 def _judge_generator_64(call) -> str | None:
     """What is wrong with the student's make_generator(z_dim) for 64x64 colour images; None when it is right."""
     import keras
 
-    model = call(Z_DIM_TRIED)
-    if not isinstance(model, keras.Model):
-        return (f"make_generator({Z_DIM_TRIED}) returned a {type(model).__name__}; return a keras.Model, "
-                "e.g. keras.Sequential([keras.Input((z_dim,)), ...]).")
-    z = np.random.default_rng(0).normal(size=(4, Z_DIM_TRIED)).astype("float32")
-    try:
-        out = np.asarray(model(z, training=False))
-    except Exception as e:  # noqa: BLE001  (whatever the model does with the latents, say so)
-        return (f"the model of make_generator({Z_DIM_TRIED}) raised {type(e).__name__} on latents of shape "
-                f"(4, {Z_DIM_TRIED}): start it with keras.Input((z_dim,)), using the argument rather than a "
-                "fixed size.")
+    result = _built_generator(call)
+    if isinstance(result, str):
+        return result
+    model, z, out = result
     if out.shape[1:] == (64, 64, 1):
         return ("your model outputs (None, 64, 64, 1), grey images; a colour image has 3 channels: give the last "
                 "Conv2DTranspose 3 filters.")
     if out.shape[1:] != (64, 64, 3):
         return f"your model outputs {_shape_text(out.shape)}; expected (None, 64, 64, 3)."
     transposed = [layer for layer in _all_layers(model) if isinstance(layer, keras.layers.Conv2DTranspose)]
-    strides = [tuple(int(s) for s in layer.strides) for layer in transposed]
-    for number, s in enumerate(strides, 1):
-        if s != (2, 2):
-            return (f"your transposed convolution {number} of {len(transposed)} has strides={s}: give every "
-                    "transposed convolution strides=2.")
+    problem = _stride_problem(transposed)
+    if problem:
+        return problem
     if len(transposed) < 3:
         found = "no Conv2DTranspose layer" if not transposed else f"{len(transposed)} stride-2 Conv2DTranspose layer(s)"
         return (f"your model has {found}, so it starts from a {64 >> len(transposed)}x{64 >> len(transposed)} image "
                 "(or draws pixels with Dense layers); grow it in at least three stride-2 steps, e.g. 8 -> 16 -> 32 "
                 "-> 64, so that a small start keeps the Dense projection small.")
-    for number, layer in enumerate(transposed, 1):
-        kernel = tuple(int(k) for k in layer.kernel_size)
-        inner = overlap_map(kernel, layer.strides, layer.padding)[max(kernel):-max(kernel), max(kernel):-max(kernel)]
-        if inner.min() != inner.max():
-            k = kernel[0] if kernel[0] == kernel[1] else kernel
-            along = [sorted({int(v) for v in transpose_overlaps(8, size, 2)[size:-size]}) for size in kernel]
-            uneven = next(a for a in along if len(a) > 1)
-            return (f"Conv2DTranspose with kernel {k} and stride 2 (your transposed convolution {number} of "
-                    f"{len(transposed)}): its overlap map alternates {_listed(uneven)} copies of the kernel from "
-                    "pixel to pixel, a checkerboard built into the layer. Use a kernel size divisible by the stride.")
-    big = np.asarray(model(30 * z, training=False))          # large latents: the output layer's range shows
-    lo, hi = float(np.min(big)), float(np.max(big))
-    last = _all_layers(model)[-1]
-    name = "tanh" if isinstance(last, keras.layers.Activation) and _activation_name(last) == "tanh" else _activation_name(last)
-    if lo < -1.0001 or hi > 1.0001:
-        return (f"for large latents your model's outputs range from {lo:.3g} to {hi:.3g}: end with "
-                "activation=\"tanh\" so that images lie in [-1, 1], like the training images.")
-    if lo >= -1e-6:
-        return (f"your model's outputs never go below 0 (they range from {lo:.2f} to {hi:.2f}; its last activation "
-                f"is {name}): the training images lie in [-1, 1], so end with activation=\"tanh\".")
-    if name != "tanh":
-        return f"your model's last layer has activation {name}; end with activation=\"tanh\", images lie in [-1, 1]."
-    return None
+    return _checkerboard_problem(transposed) or _range_problem(model, z, "images")
 
 
 # ---------------------------------------------------------------- the register

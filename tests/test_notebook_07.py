@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import exercise_cases_ch07 as cases  # noqa: E402
+import notebook_text  # noqa: E402
 from exercises import check  # noqa: E402
 from exercises.checker import CORRECT, EXERCISES, WRONG  # noqa: E402
 from helpers import images, layers  # noqa: E402
@@ -29,36 +30,21 @@ HEADING = "# 07 · Your own images"
 MAX_WORDS = 1500
 
 
-def _cells(path: Path, kind: str) -> list[str]:
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == kind]
+_cells = notebook_text.cells
+_prose = notebook_text.prose
 
 
 def _main_path() -> list[str]:
-    """The markdown cells a student reads before the summary."""
-    cells = []
-    for text in _cells(NOTEBOOK, "markdown"):
-        if text.startswith("## Summary"):
-            break
-        cells.append(text)
-    return cells
-
-
-def _prose(text: str) -> str:
-    """Markdown without the navigation and launch lines."""
-    return "\n".join(line for line in text.split("\n") if not line.startswith(("[←", "[![", "[Index]")))
+    return notebook_text.main_path(NOTEBOOK)
 
 
 def _code_cell(defining: str) -> str:
-    return next(src for src in _cells(NOTEBOOK, "code") if defining in src)
+    return notebook_text.code_cell(NOTEBOOK, defining)
 
 
 def _function(source: str, name: str, namespace: dict):
-    """Define the notebook's function ``name`` (only its def, nothing else of the cell) in ``namespace``."""
-    tree = ast.parse(source)
-    node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
-    exec(compile(ast.Module(body=[node], type_ignores=[]), str(NOTEBOOK), "exec"), namespace)  # noqa: S102
-    return namespace[name]
+    return notebook_text.function(NOTEBOOK, source, name, namespace)
+
 
 
 # ---------------------------------------------------------------- the text

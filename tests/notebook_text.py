@@ -1,0 +1,41 @@
+"""Reading a stored notebook as text, for the chapters' tests: its cells, the path a student reads, its functions."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+
+def cells(path: Path, kind: str) -> list[str]:
+    """The source of every cell of one kind ("markdown" or "code"), in order."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == kind]
+
+
+def main_path(path: Path) -> list[str]:
+    """The markdown cells a student reads before the summary."""
+    found = []
+    for text in cells(path, "markdown"):
+        if text.startswith("## Summary"):
+            break
+        found.append(text)
+    return found
+
+
+def prose(text: str) -> str:
+    """Markdown without the navigation and launch lines."""
+    return "\n".join(line for line in text.split("\n") if not line.startswith(("[←", "[![", "[Index]")))
+
+
+def code_cell(path: Path, defining: str) -> str:
+    """The first code cell whose source contains ``defining``."""
+    return next(src for src in cells(path, "code") if defining in src)
+
+
+def function(path: Path, source: str, name: str, namespace: dict):
+    """Define the notebook's function ``name`` (only its def, nothing else of the cell) in ``namespace``."""
+    tree = ast.parse(source)
+    node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
+    exec(compile(ast.Module(body=[node], type_ignores=[]), str(path), "exec"), namespace)  # noqa: S102
+    return namespace[name]
