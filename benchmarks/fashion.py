@@ -15,7 +15,7 @@ import helpers
 
 helpers.setup(seed=0, verbose=False)
 
-from quality_per_minute import arguments, run  # noqa: E402
+from quality_per_minute import arguments, compare_by_patch_fd  # noqa: E402
 
 from helpers import layers, metrics  # noqa: E402
 from helpers.data import load_fashion_mnist  # noqa: E402
@@ -39,19 +39,7 @@ def main() -> None:
     floor = metrics.patch_fd(images[:args.eval], reference)
     print(f"floor: patch FD of {args.eval:,} training images against {args.eval:,} test images = {floor:.2f}")
 
-    def score(samples):
-        return {"patch_fd": metrics.patch_fd(reference, samples)}
-
-    def summary(scores):
-        return f"patch FD {scores['patch_fd']:.2f}"
-
-    results = {name: run(name, design, images, args.minutes, args.eval, marks_min=(1, 2, 4), score=score,
-                         summary=summary) for name, design in DESIGNS}
-    print("\nafter each mark (patch FD; lower is better):")
-    for name, rows in results.items():
-        print(f"{name:12s} " + "  ".join(f"{r['minutes']:.0f} min {r['patch_fd']:6.2f}" for r in rows)
-              + f"   {rows[-1]['images_per_s']:.0f} img/s")
-
+    compare_by_patch_fd(DESIGNS, images, reference, args.minutes, marks_min=(1, 2, 4))
 
 if __name__ == "__main__":
     main()

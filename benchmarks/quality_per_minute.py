@@ -54,3 +54,22 @@ def run(name: str, design: layers.Design, images: np.ndarray, minutes: float, n_
     for row in rows:
         row["images_per_s"] = speed["images_per_s"]
     return rows
+
+
+def compare_by_patch_fd(designs, images: np.ndarray, reference: np.ndarray, minutes: float,
+                        marks_min: tuple[float, ...]) -> dict[str, list[dict]]:
+    """Train each (name, design) for ``minutes``, scoring samples by patch FD against ``reference`` at each mark;
+    print a table at the end (benchmarks for notebook 07)."""
+    def score(samples):
+        return {"patch_fd": metrics.patch_fd(reference, samples)}
+
+    def summary(scores):
+        return f"patch FD {scores['patch_fd']:.2f}"
+
+    results = {name: run(name, design, images, minutes, len(reference), marks_min=marks_min, score=score,
+                         summary=summary) for name, design in designs}
+    print("\nafter each mark (patch FD; lower is better):")
+    for name, rows in results.items():
+        print(f"{name:12s} " + "  ".join(f"{r['minutes']:.1f} min {r['patch_fd']:6.2f}" for r in rows)
+              + f"   {rows[-1]['images_per_s']:.0f} img/s")
+    return results

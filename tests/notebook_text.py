@@ -39,3 +39,23 @@ def function(path: Path, source: str, name: str, namespace: dict):
     node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
     exec(compile(ast.Module(body=[node], type_ignores=[]), str(path), "exec"), namespace)  # noqa: S102
     return namespace[name]
+
+
+def assert_exercises_asked_and_solved(notebook: Path, solutions: Path, names: list[str]) -> None:
+    """Each exercise is checked in the chapter, and solved (its verdict asserted) in the solutions notebook."""
+    asked, solved = "\n".join(cells(notebook, "code")), cells(solutions, "code")
+    for name in names:
+        assert f'check("{name}", ' in asked, f"{name} is not asked in {notebook.name}"
+        cell = next(src for src in solved if f'check("{name}", ' in src)
+        assert "assert verdict.passed" in cell, f"{name}'s solution does not assert its verdict"
+
+
+def assert_opens_like_a_chapter(solutions: Path) -> None:
+    """The solutions notebook's first code cell is the chapters' own: the Colab guard, then helpers.setup."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    import nav
+
+    first = cells(solutions, "code")[0]
+    assert first.startswith("".join(nav.GUARD)) and "FAST = helpers.setup(seed=0)" in first

@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -176,19 +175,11 @@ def test_the_notebooks_climb_raises_the_logit_and_keeps_pixels_in_range():
 def test_every_exercise_of_the_chapter_is_asked_and_solved():
     names = sorted(n for n in EXERCISES if n.startswith("06."))
     assert {"06.saliency", "06.score_climb"} <= set(names)
-    asked, solved = "\n".join(_cells(NOTEBOOK, "code")), _cells(SOLUTIONS, "code")
-    for name in names:
-        assert f'check("{name}", ' in asked
-        cell = next(src for src in solved if f'check("{name}", ' in src)
-        assert "assert verdict.passed" in cell
+    notebook_text.assert_exercises_asked_and_solved(NOTEBOOK, SOLUTIONS, names)
 
 
 def test_solutions_open_with_the_chapters_first_code_cell():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import nav
-
-    first = _cells(SOLUTIONS, "code")[0]
-    assert first.startswith("".join(nav.GUARD)) and "FAST = helpers.setup(seed=0)" in first
+    notebook_text.assert_opens_like_a_chapter(SOLUTIONS)
 
 
 def test_the_saliency_of_a_linear_discriminator_is_its_weights():

@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-import sys
 from pathlib import Path
 
 import matplotlib
@@ -272,19 +271,11 @@ def test_section_1_runs_on_a_students_folder_after_changing_one_parameter(awkwar
 def test_every_exercise_of_the_chapter_is_asked_and_solved():
     names = sorted(n for n in EXERCISES if n.startswith("07."))
     assert names == ["07.generator_64", "07.pad_to_square", "07.to_pixels"]
-    asked, solved = "\n".join(_cells(NOTEBOOK, "code")), _cells(SOLUTIONS, "code")
-    for name in names:
-        assert f'check("{name}", ' in asked
-        cell = next(src for src in solved if f'check("{name}", ' in src)
-        assert "assert verdict.passed" in cell
+    notebook_text.assert_exercises_asked_and_solved(NOTEBOOK, SOLUTIONS, names)
 
 
 def test_solutions_open_with_the_chapters_first_code_cell():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import nav
-
-    first = _cells(SOLUTIONS, "code")[0]
-    assert first.startswith("".join(nav.GUARD)) and "FAST = helpers.setup(seed=0)" in first
+    notebook_text.assert_opens_like_a_chapter(SOLUTIONS)
 
 
 @pytest.mark.parametrize("name, answer", [(n, a) for n, answers in cases.CORRECT_VARIANTS.items() for a in answers])
