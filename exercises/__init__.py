@@ -19,5 +19,7 @@ from __future__ import annotations
 
 from exercises.checker import EXERCISES, Verdict, check, hint  # noqa: F401  (EXERCISES: the registry, for tests)
 from exercises import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08  # noqa: F401  (each registers its notebook's exercises)
+from exercises.grading import grade  # noqa: F401  (a course's test cells: check that raises when graded)
+from exercises.progress import progress  # noqa: F401  (which exercises passed on this machine)
 
-__all__ = ["check", "hint", "Verdict"]
+__all__ = ["check", "hint", "Verdict", "grade", "progress"]

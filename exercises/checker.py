@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from exercises.progress import noted
+
 CORRECT, WRONG, NOT_ATTEMPTED, INTERRUPTED, ERROR = "correct", "wrong", "not attempted", "interrupted", "error"
 _MARKS = {CORRECT: "[correct]", WRONG: "[not yet right]", NOT_ATTEMPTED: "[not attempted]",
           INTERRUPTED: "[interrupted]", ERROR: "[check failed]"}
@@ -450,7 +452,7 @@ def check(name: str, answer: Callable | None) -> Verdict:
     exercise's ``time_limit``.
     """
     try:
-        return _check(name, answer)
+        return noted(_check(name, answer))  # a pass is recorded for progress() (exercises/progress.py)
     except KeyboardInterrupt:
         return _interrupted(name)
     except BaseException as e:  # noqa: BLE001  (a verdict, never a traceback)
