@@ -3,6 +3,7 @@ measures any images, and the plots draw colour (notebook 07)."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
@@ -198,3 +199,126 @@ def test_colour_images_are_drawn_in_a_grid_tile_and_gif():
     assert plots.animated_gif([x, x])[:6] == b"GIF89a"
     fig = plots.image_grid(x, ncols=3)
     assert fig.axes[0].images[0].get_array().shape == (12, 12, 3)
+
+
+# ---------------------------------------------------------------- real photo folders (issue 23)
+
+
+def _upright_photo(path, orientation: int, fmt: str = "JPEG"):
+    """A 60x40 grey picture, white on its upper half when seen upright, stored as a phone stores it: pixels turned
+    and an EXIF orientation tag that turns them back."""
+    upright = np.zeros((60, 40), np.uint8)
+    upright[:30] = 255
+    undo = {1: None, 3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}
+    img = Image.fromarray(upright)
+    stored = img.transpose(undo[orientation]) if undo[orientation] is not None else img
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    stored.save(path, fmt, exif=exif)
+    return path
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+def test_phone_photos_load_upright_by_their_exif_orientation(tmp_path, orientation):
+    _upright_photo(tmp_path / "photo.jpg", orientation)
+    x = images.load_folder(tmp_path, size=8, colour=False, fit="pad", verbose=False)
+    assert x.shape == (1, 8, 8, 1)
+    assert x[0, :3].mean() > 200 and x[0, -3:].mean() < 50          # white on top, as the phone showed it
+    img = images.open_picture(tmp_path / "photo.jpg")
+    assert img.size == (40, 60)                                     # portrait, as taken
+
+
+def test_a_picture_over_pillows_pixel_limit_is_named_not_fatal(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)            # limit 2,000 pixels: 100x100 is a "bomb"
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        _save(tmp_path / f"small{i}.png", rng.integers(0, 255, (20, 20, 3), dtype=np.uint8))
+    _save(tmp_path / "huge.png", rng.integers(0, 255, (100, 100, 3), dtype=np.uint8))
+    Image.fromarray(rng.integers(0, 255, (100, 100, 3), dtype=np.uint8)).save(tmp_path / "huge.jpg", quality=90)
+    x = images.load_folder(tmp_path, size=8, colour=None)          # 07's default: colour decided from the files
+    out = capsys.readouterr().out
+    assert len(x) == 4                                              # the huge JPEG is read at a reduced scale
+    assert "skipped 1 unreadable: huge.png (100x100 = 0 Mpx, over Pillow's safety limit" in out
+    assert Image.MAX_IMAGE_PIXELS == 1000                           # the limit is left as it was
+
+
+def test_kinds_of_files_pillow_cannot_read_are_named_with_what_to_do(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        _save(tmp_path / f"p{i}.png", rng.integers(0, 255, (20, 20, 3), dtype=np.uint8))
+    for i in range(3):
+        (tmp_path / f"IMG_{i}.HEIC").write_bytes(b"\x00\x00\x00\x18ftypheic")
+    (tmp_path / "notes.txt").write_text("x")
+    x = images.load_folder(tmp_path, size=8, colour=True)
+    out = capsys.readouterr().out
+    assert len(x) == 2
+    assert "3 .heic files skipped: Pillow cannot read HEIC/HEIF photos" in out and "convert them to JPEG" in out
+    assert "1 .txt file skipped: not a picture file" in out
+    assert [p.name for p in images.last_report().other_kinds[".heic"]] == ["IMG_0.HEIC", "IMG_1.HEIC", "IMG_2.HEIC"]
+
+
+def test_avif_pictures_are_read_when_pillow_reads_them(tmp_path):
+    if ".avif" not in images.picture_suffixes():
+        pytest.skip("this Pillow has no AVIF support")
+    rng = np.random.default_rng(0)
+    _save(tmp_path / "p.png", rng.integers(0, 255, (20, 20, 3), dtype=np.uint8))
+    Image.fromarray(rng.integers(0, 255, (20, 20, 3), dtype=np.uint8)).save(tmp_path / "q.avif")
+    assert len(images.load_folder(tmp_path, size=8, colour=True, verbose=False)) == 2
+
+
+def test_every_unreadable_file_is_listed_and_the_printout_stays_short(tmp_path, capsys):
+    _save(tmp_path / "good.png", np.zeros((20, 20, 3), np.uint8))
+    for i in range(13):
+        (tmp_path / f"broken{i:02d}.jpg").write_bytes(b"not a jpeg")
+    x = images.load_folder(tmp_path, size=8, colour=False)
+    out = capsys.readouterr().out
+    assert len(x) == 1 and "skipped 13 unreadable" in out
+    assert "broken09.jpg" in out and "broken10.jpg" not in out and "and 3 more: print(images.last_report())" in out
+    listing = str(images.last_report())
+    assert all(f"broken{i:02d}.jpg: not a picture Pillow can read" in listing for i in range(13))
+
+
+def _truncated_jpeg(path):
+    rng = np.random.default_rng(1)
+    buffer = io.BytesIO()
+    Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(buffer, "JPEG", quality=95)
+    path.write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+    return path
+
+
+def test_a_truncated_jpeg_is_skipped_by_the_preview_and_the_loader(tmp_path, capsys):
+    _truncated_jpeg(tmp_path / "a_truncated.jpg")
+    for i in range(3):
+        _upright_photo(tmp_path / f"b{i}.jpg", 6)
+    with Image.open(tmp_path / "a_truncated.jpg") as img:           # its header alone reads fine ...
+        assert img.size == (64, 64)
+    shown = images.first_pictures(images.image_files(tmp_path), 2)  # ... its pixels do not
+    assert [img.size for img in shown] == [(40, 60), (40, 60)]
+    assert "skipped 1 unreadable: a_truncated.jpg (damaged or truncated" in capsys.readouterr().out
+    with pytest.raises(images.UnreadablePicture, match="damaged or truncated"):
+        images.open_picture(tmp_path / "a_truncated.jpg")
+    assert len(images.load_folder(tmp_path, size=8, verbose=False)) == 3
+    assert images.last_report().unreadable[0][0].name == "a_truncated.jpg"
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"size": 32.0}, TypeError, "size=32.0: use a whole number"),
+    ({"size": "32"}, TypeError, "size='32'"),
+    ({"size": True}, TypeError, "size=True"),
+    ({"colour": "rgb"}, TypeError, "colour='rgb': use True"),
+    ({"colour": 3}, TypeError, "colour=3"),
+    ({"fit": "stretch"}, ValueError, "'crop'.*'pad'"),
+    ({"limit": 0}, ValueError, "limit=0: use a whole number"),
+    ({"limit": -1}, ValueError, "limit=-1"),
+    ({"limit": 2.5}, ValueError, "limit=2.5"),
+])
+def test_bad_arguments_are_named_before_any_file_is_read(mixed_folder, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        images.load_folder(mixed_folder, **kwargs)
+
+
+def test_a_folder_that_is_none_or_a_file_says_what_to_set(mixed_folder):
+    with pytest.raises(TypeError, match="set IMAGE_FOLDER to a folder of pictures"):
+        images.load_folder(None)
+    with pytest.raises(NotADirectoryError, match="is a file: set IMAGE_FOLDER to the folder that holds"):
+        images.load_folder(mixed_folder / "a.png")
