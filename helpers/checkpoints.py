@@ -9,11 +9,16 @@ before it is used. Only checkpoints this process has just written replace older 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+from helpers.runs import shown
 
 KEEP = 2
 """How many of the newest checkpoints a folder keeps."""
@@ -36,6 +41,7 @@ def make_checkpoint(step):
     # Keras 3 models are not tracked by tf.train.Checkpoint: list their variables (weights, batch-norm
     # statistics, dropout seeds) explicitly; the optimizers carry their own slots.
     tracked = {name: [v.value for v in model.variables] for name, model in models.items()}
+    tracked.update(step.state)   # the step's own variables, e.g. WGAN-GP's last generator loss
     return tf.train.Checkpoint(**tracked, g_opt=step.g_opt, d_opt=step.d_opt,
                                step=tf.Variable(0, dtype=tf.int64), seconds=tf.Variable(0.0, dtype=tf.float64))
 
@@ -54,6 +60,49 @@ def _atomic_write(path: Path, text: str) -> None:
             os.unlink(tmp)
 
 
+_GLOB_CHARACTERS = set("[]*?{}")
+
+
+@contextlib.contextmanager
+def _tf_path(folder: Path) -> Iterator[Path]:
+    """The folder under a name TensorFlow reads literally: TensorFlow takes ``[``, ``*``, ``?`` in a checkpoint's
+    path as a pattern, so such a folder is reached through a link (or a copy) with a plain name."""
+    folder = Path(folder).absolute()
+    if not _GLOB_CHARACTERS & set(str(folder)):
+        yield folder
+        return
+    with tempfile.TemporaryDirectory(prefix="gan-ckpt-") as tmp:
+        link = Path(tmp) / "run"
+        try:
+            os.symlink(folder, link, target_is_directory=True)
+        except OSError:            # no symbolic links (e.g. Windows without the right): read from a copy
+            shutil.copytree(folder, link, ignore=shutil.ignore_patterns("damaged-*", ".writing-*"))
+        yield link
+
+
+def check_writable(folder: Path, checkpoint_bytes: int = 0) -> None:
+    """Raise CheckpointError now, before training, if checkpoints cannot be written to ``folder``: a file in its
+    place, no permission, or too little disk space for the checkpoints kept (appendix A1)."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise CheckpointError(f"The checkpoint folder {shown(folder)} is a file, not a folder: pass another "
+                              "checkpoint_dir, or move the file away.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise CheckpointError(f"Checkpoints cannot be written to {shown(folder)} ({e.strerror or e}): pass a "
+                              "checkpoint_dir in a folder you can write to, e.g. one under your home folder.") from None
+    if checkpoint_bytes:
+        need = (KEEP + 1) * checkpoint_bytes
+        free = shutil.disk_usage(folder).free
+        if free < need:
+            raise CheckpointError(f"The disk of {shown(folder)} has {free / 1e6:.0f} MB free; checkpoints of this "
+                                  f"run need about {need / 1e6:.0f} MB. Free some space or pass another checkpoint_dir.")
+
+
 def saved_steps(folder: Path) -> list[int]:
     """The step numbers of the checkpoints in ``folder`` that have an index file, newest first (appendix A1)."""
     found = (re.fullmatch(r"ckpt-(\d+)\.index", p.name) for p in Path(folder).glob("ckpt-*.index"))
@@ -69,17 +118,16 @@ def save(folder: Path, ckpt, history: dict, settings: dict) -> Path:
     """Write checkpoint N (N = steps done) and its history, then drop all but the newest ``KEEP`` (appendix A1)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    if not (folder / SETTINGS).exists():
+    if not (folder / SETTINGS).exists() or not saved_steps(folder):   # a settings file without checkpoints pins nothing
         _atomic_write(folder / SETTINGS, json.dumps(settings, indent=1))
     n = int(ckpt.step)
     prefix = folder / f"ckpt-{n}"
     _atomic_write(folder / f"ckpt-{n}.history.json", json.dumps(history))
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".writing-") as tmp:
-        written = Path(ckpt.write(os.path.join(tmp, f"ckpt-{n}")))
-        data = sorted(Path(tmp).glob(f"ckpt-{n}.data-*"))
-        for part in data:                        # the data first, the index last: an index means it is whole
-            os.replace(part, folder / part.name)
-        os.replace(written.with_name(written.name + ".index"), prefix.with_name(prefix.name + ".index"))
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".writing-") as tmp, _tf_path(Path(tmp)) as plain:
+        written = Path(ckpt.write(os.path.join(plain, f"ckpt-{n}")))
+        for part in sorted(plain.glob(f"ckpt-{n}.data-*")):   # the data first, the index last: an index means whole
+            shutil.move(part, folder / part.name)
+        shutil.move(plain / (written.name + ".index"), prefix.with_name(prefix.name + ".index"))
     for old in saved_steps(folder)[KEEP:]:
         for path in _files_of(folder, old):
             path.unlink(missing_ok=True)
@@ -95,15 +143,27 @@ def _differences(saved: dict, now: dict, path: str = "") -> list[str]:
             lines += _differences(a, b, name + ".")
         elif a != b:
             if isinstance(a, list) and isinstance(b, list):
-                lines.append(f"{name}: {len(a)} arrays in the checkpoint, {len(b)} now, or of other shapes")
+                lines += _list_differences(name, a, b)
             else:
                 lines.append(f"{name}: {a!r} in the checkpoint, {b!r} now")
     return lines
 
 
+def _list_differences(name: str, saved: list, now: list, most: int = 3) -> list[str]:
+    """Name what a list setting (layers, variables) has only in the checkpoint, only now, or in another order."""
+    text = lambda x: x if isinstance(x, str) else json.dumps(x)
+    old, new = [text(x) for x in saved], [text(x) for x in now]
+    gone, added = [x for x in old if x not in new], [x for x in new if x not in old]
+    lines = [f"{name}: in the checkpoint, not now: {x}" for x in gone[:most]]
+    lines += [f"{name}: new in this run: {x}" for x in added[:most]]
+    if len(gone) + len(added) > 2 * most:
+        lines.append(f"{name}: ... {len(gone) + len(added) - len(lines)} more differences")
+    return lines or [f"{name}: the same entries in another order"]
+
+
 def _start_afresh(folder: Path) -> str:
     """The sentence that says how to start afresh."""
-    return (f"To start afresh, delete the folder (shutil.rmtree({str(folder)!r})) or pass another "
+    return (f"To start afresh, delete the folder {shown(folder)} (e.g. shutil.rmtree(checkpoint_dir)) or pass another "
             "checkpoint_dir.")
 
 
@@ -115,13 +175,13 @@ def check_settings(folder: Path, settings: dict) -> None:
     try:
         saved = json.loads(path.read_text())
     except (OSError, ValueError) as e:
-        raise CheckpointError(f"The checkpoint folder {folder} has an unreadable {SETTINGS} ({e}). "
+        raise CheckpointError(f"The checkpoint folder {shown(folder)} has an unreadable {SETTINGS} ({e}). "
                               + _start_afresh(folder)) from None
     now = json.loads(json.dumps(settings))   # tuples as lists, as they were saved
     changed = _differences(saved, now)
     if changed:
         raise CheckpointError(
-            f"The checkpoint in {folder} was made with other settings than this run's:\n  - "
+            f"The checkpoint in {shown(folder)} was made with other settings than this run's:\n  - "
             + "\n  - ".join(changed)
             + "\nTo resume it, run with the settings it was made with. " + _start_afresh(folder))
 
@@ -131,7 +191,8 @@ def _read(folder: Path, n: int, ckpt) -> dict:
     history = json.loads((Path(folder) / f"ckpt-{n}.history.json").read_text())
     if not isinstance(history, dict):
         raise ValueError("its history is not a dictionary")
-    ckpt.read(str(Path(folder) / f"ckpt-{n}")).assert_existing_objects_matched()
+    with _tf_path(folder) as plain:
+        ckpt.read(str(plain / f"ckpt-{n}")).assert_existing_objects_matched()
     if int(ckpt.step) != n:
         raise ValueError(f"it holds step {int(ckpt.step)}, its name says {n}")
     return history
@@ -150,7 +211,7 @@ def restore(folder: Path, ckpt, settings: dict, verbose: bool = True) -> dict | 
     steps = saved_steps(folder)
     if not steps:
         if any(folder.glob("damaged-ckpt-*.index")):
-            raise CheckpointError(f"Every checkpoint in {folder} is damaged (renamed damaged-ckpt-*). "
+            raise CheckpointError(f"Every checkpoint in {shown(folder)} is damaged (renamed damaged-ckpt-*). "
                                   + _start_afresh(folder))
         return None
     check_settings(folder, settings)
@@ -163,11 +224,11 @@ def restore(folder: Path, ckpt, settings: dict, verbose: bool = True) -> dict | 
             problems.append(f"ckpt-{n}: {reason}")
             _set_aside(folder, n)
             if verbose:
-                print(f"checkpoint ckpt-{n} in {folder} is damaged ({reason}); set aside as damaged-ckpt-{n}.*, "
+                print(f"checkpoint ckpt-{n} in {shown(folder)} is damaged ({reason}); set aside as damaged-ckpt-{n}.*, "
                       "trying the one before it")
             continue
         if verbose:
-            print(f"resuming from {folder / f'ckpt-{n}'}: {n} steps done, {float(ckpt.seconds):.0f} s of training")
+            print(f"resuming from {shown(folder / f'ckpt-{n}')}: {n} steps done, {float(ckpt.seconds):.0f} s of training")
         return history
-    raise CheckpointError(f"No checkpoint in {folder} could be read:\n  - " + "\n  - ".join(problems)
+    raise CheckpointError(f"No checkpoint in {shown(folder)} could be read:\n  - " + "\n  - ".join(problems)
                           + "\nThe damaged files were renamed damaged-ckpt-*. " + _start_afresh(folder))

@@ -10,6 +10,9 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import math
+import numbers
 import time
 import warnings
 import weakref
@@ -21,12 +24,27 @@ from typing import Any
 import numpy as np
 
 from helpers import checkpoints
+from helpers.config import N_CLASSES, WEIGHTS_DIR
 from helpers.data import as_tanh_batch
 
 CHECKPOINT_EVERY_S = 60.0
-"""With a checkpoint folder, ``train_gan`` saves at least this often (and at every epoch's end)."""
+"""With a checkpoint folder, ``train_gan`` saves at least this often, when interrupted, and when the run ends."""
+
+EPOCH_CHECKPOINT_EVERY_S = 10.0
+"""At an epoch's end, ``train_gan`` also saves if this long has passed since the last save (short epochs of a small
+folder of pictures would otherwise write hundreds of checkpoints)."""
 
 _UNFINISHED: weakref.WeakSet = weakref.WeakSet()   # models whose last training run did not finish
+
+GAN_OUTPUTS = ("d_loss", "g_loss", "d_real", "d_fake")
+"""What a GAN step reports (notebook 02)."""
+
+WGAN_OUTPUTS = ("d_loss", "g_loss", "w_estimate", "gp")
+"""What a WGAN-GP step reports (notebook 05)."""
+
+
+class TrainingDiverged(FloatingPointError):
+    """A loss became NaN or infinite: the networks are broken and nothing of this step was saved (notebook 02)."""
 
 
 # ---------------------------------------------------------------- losses and steps
@@ -61,6 +79,8 @@ class GanStep:
     settings: dict = field(default_factory=dict)   # what it was made with; a checkpoint records it
     ema: Any = None                       # a copy of G that holds the moving average of its weights
     strategy: Any = None                  # a tf.distribute strategy, or None
+    outputs: tuple[str, ...] = GAN_OUTPUTS   # the names of the values each call reports
+    state: dict = field(default_factory=dict)   # variables of the step itself that a checkpoint must keep
 
     def __call__(self, real, z, labels=None) -> dict:
         """One update of both players on a real batch and a batch of latents (and labels)."""
@@ -83,15 +103,28 @@ def _optimizer_settings(opt) -> dict:
     return {"class": type(opt).__name__, **config}
 
 
-def _shapes(model) -> list[list[int]]:
-    """The shape of every weight array of a model."""
-    return [list(v.shape) for v in model.weights]
+def _variables(model) -> list[str]:
+    """Every variable a checkpoint of the model holds, as 'path shape dtype' (weights, batch-norm statistics,
+    dropout seeds)."""
+    return [f"layer {i} {type(layer).__name__}: {v.name} {tuple(v.shape)} {v.dtype}"
+            for i, layer in enumerate(model.layers) for v in layer.variables]
+
+
+def _layers(model) -> list[str]:
+    """Every layer of the model with its settings (units, activation, rate, ...), names left out."""
+    def text(layer) -> str:
+        config = {k: v for k, v in layer.get_config().items() if k not in ("name", "dtype", "trainable")}
+        simple = {k: v for k, v in config.items() if isinstance(v, (int, float, str, bool, tuple, list))}
+        return f"{type(layer).__name__} {simple}"
+    return [text(layer) for layer in model.layers]
 
 
 def _step_settings(kind: str, generator, discriminator, g_opt, d_opt, **extra) -> dict:
-    """What a step was made with: its kind, both optimizers' settings, the layers' shapes, and ``extra``."""
+    """What a step was made with: its kind, both optimizers' settings, the networks' layers and variables, and
+    ``extra``."""
     return {"kind": kind, **extra, "g_opt": _optimizer_settings(g_opt), "d_opt": _optimizer_settings(d_opt),
-            "generator_weights": _shapes(generator), "discriminator_weights": _shapes(discriminator)}
+            "generator_layers": _layers(generator), "discriminator_layers": _layers(discriminator),
+            "generator_variables": _variables(generator), "discriminator_variables": _variables(discriminator)}
 
 
 def warn_if_sigmoid(discriminator) -> None:
@@ -246,7 +279,8 @@ def make_wgan_step(generator, critic, g_opt, c_opt, *, n_critic: int = 5, gp_wei
 
     settings = _step_settings("wgan-gp", generator, critic, g_opt, c_opt, n_critic=n_critic, gp_weight=gp_weight,
                               ema_decay=ema_decay if ema is not None else None)
-    return GanStep(tf.function(step, jit_compile=jit_compile), generator, critic, g_opt, c_opt, settings, ema)
+    return GanStep(tf.function(step, jit_compile=jit_compile), generator, critic, g_opt, c_opt, settings, ema,
+                   outputs=WGAN_OUTPUTS, state={"last_g_loss": g_loss_var})
 
 
 def make_step(design, players, ema=None) -> GanStep:
@@ -300,18 +334,77 @@ class History(dict):
 
 def check_images(images: np.ndarray, labels: np.ndarray | None = None) -> None:
     """Refuse images the loop cannot use, with a message that says how to fix them (notebook 02)."""
-    x = np.asarray(images) if not isinstance(images, np.ndarray) else images
-    if labels is not None and len(labels) != len(images):
-        raise ValueError(f"{len(labels)} labels for {len(images)} images: pass one label per image")
+    if not isinstance(images, np.ndarray):
+        raise TypeError(f"images should be one NumPy array (N, height, width, channels), not a {type(images).__name__}: "
+                        "for a list of pictures, use np.stack(pictures)")
+    if images.ndim != 4 or len(images) == 0:
+        raise ValueError(f"images should be an array (N, height, width, channels) with N > 0; this one has shape "
+                         f"{images.shape}" + (" (add a channel axis: images[..., None])" if images.ndim == 3 else ""))
+    if labels is not None:
+        check_labels(labels, len(images))
+    x = images
     if x.dtype == np.uint8:
         return
     if x.dtype.kind != "f":
         raise ValueError(f"images have dtype {x.dtype}; pass uint8 pixels (0..255) or floats in [-1, 1]")
+    bad = int(np.count_nonzero(~np.isfinite(x)))
+    if bad:
+        first = int(np.flatnonzero(~np.isfinite(x).reshape(len(x), -1).all(axis=1))[0])
+        raise ValueError(f"{bad} pixels are NaN or infinite (the first in image {first}); a GAN trained on them "
+                         "becomes NaN. A blank picture scaled by its own (max - min) does this: find and drop such "
+                         "images, e.g. images[np.isfinite(images).all(axis=(1, 2, 3))]")
     lo, hi = float(x.min()), float(x.max())
     if lo < -1.001 or hi > 1.001:
         hint = (" They look like 0..255 pixels: pass them as uint8, or scale them with (x - 127.5) / 127.5."
                 if hi > 2 else " Scale them to [-1, 1], the range of the generator's tanh output.")
         raise ValueError(f"float images must lie in [-1, 1]; these range from {lo:.3g} to {hi:.3g}.{hint}")
+    if lo >= 0.0 and hi > 0.0:
+        raise ValueError(f"these float images lie in [0, 1] (from {lo:.3g} to {hi:.3g}), but the generator's tanh "
+                         "draws in [-1, 1]: the fakes would be told apart by their dark pixels alone. Scale them with "
+                         "x * 2 - 1, or pass uint8 pixels (0..255).")
+
+
+def check_labels(labels: np.ndarray, n_images: int, n_classes: int = N_CLASSES) -> None:
+    """Refuse class labels the loop cannot use: one integer class 0..n_classes-1 per image (notebook 04)."""
+    y = np.asarray(labels)
+    if y.ndim == 2 and y.shape[1] == n_classes:
+        raise ValueError(f"labels look one-hot (shape {y.shape}); pass one integer class per image: "
+                         "labels.argmax(axis=1)")
+    if y.ndim != 1:
+        raise ValueError(f"labels should be one integer class per image, shape ({n_images},); these have shape {y.shape}")
+    if len(y) != n_images:
+        raise ValueError(f"{len(y)} labels for {n_images} images: pass one label per image")
+    if y.dtype.kind not in "iu" and not (y.dtype.kind == "f" and np.all(y == np.round(y))):
+        raise ValueError(f"labels should be integer classes 0..{n_classes - 1}; these have dtype {y.dtype}")
+    lo, hi = int(y.min()), int(y.max())
+    if lo < 0 or hi >= n_classes:
+        shift = " (they look like 1..10: subtract 1)" if lo >= 1 and hi == n_classes else ""
+        raise ValueError(f"labels should be classes 0..{n_classes - 1}; these range from {lo} to {hi}{shift}")
+
+
+def n_classes_of(generator) -> int:
+    """The number of classes a conditional generator's label input takes: its Embedding's size (notebook 04)."""
+    import keras
+
+    sizes = [layer.input_dim for layer in generator.layers if isinstance(layer, keras.layers.Embedding)]
+    return sizes[0] if sizes else N_CLASSES
+
+
+def _positive_int(name: str, value) -> int:
+    """``value`` as an int if it is a whole number >= 1; otherwise a ValueError that names the argument."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        example = {"batch_size": "batch_size=64", "epochs": "epochs=10: train for at least one epoch"}.get(name, name)
+        raise ValueError(f"{name}={value!r}: give a whole number of at least 1, e.g. {example}")
+    return int(value)
+
+
+def data_fingerprint(images: np.ndarray, labels: np.ndarray | None = None) -> str:
+    """A short hash of the training data, so that a checkpoint is resumed only on the same images (notebook 03)."""
+    h = hashlib.sha1(str((images.shape, str(images.dtype))).encode())
+    h.update(np.ascontiguousarray(images).data)
+    if labels is not None:
+        h.update(np.ascontiguousarray(np.asarray(labels, dtype=np.int64)).data)
+    return h.hexdigest()[:16]
 
 
 def check_models(generator, discriminator, images: np.ndarray, labels: np.ndarray | None = None) -> int:
@@ -394,43 +487,55 @@ def train_gan(step: GanStep, images: np.ndarray, *, batch_size: int, epochs: int
     """Train with ``step`` for ``epochs`` epochs, or until ``time_budget_s`` of training time; return the history (notebook 02).
 
     ``images`` are uint8 pixels (scaled batch by batch, 4x less memory) or floats in [-1, 1]. With a
-    ``checkpoint_dir``, training saves there every minute, at every epoch's end and when interrupted, and a
+    ``checkpoint_dir``, training saves there every minute (at an epoch's end if 10 s have passed), at the end and
+    when interrupted, and a
     new call resumes from the newest whole checkpoint: same step, optimizer state, latents and data order
     (fixed by ``seed`` and the step). An interrupt saves, then stops the cell: nothing after it runs.
     """
     import tensorflow as tf
 
-    if epochs < 1:
-        raise ValueError(f"epochs={epochs}: train for at least one epoch")
-    if time_budget_s is not None and time_budget_s <= 0:
+    models = [m for m in (step.generator, step.discriminator, step.ema) if m is not None]
+    _UNFINISHED.update(models)          # until this run ends: a cell that fails below leaves them refused by save_trained
+    batch_size, epochs = _positive_int("batch_size", batch_size), _positive_int("epochs", epochs)
+    if time_budget_s is not None and not (isinstance(time_budget_s, numbers.Real) and math.isfinite(time_budget_s)
+                                          and time_budget_s > 0):
         raise ValueError(f"time_budget_s={time_budget_s}: give a positive number of seconds, or None for no limit")
     check_images(images, labels)
     z_dim = check_models(step.generator, step.discriminator, images, labels)
+    if labels is not None:
+        check_labels(labels, len(images), n_classes_of(step.generator))
     steps_per_epoch = len(images) // batch_size
     if steps_per_epoch == 0:
         raise ValueError(f"{len(images)} images are fewer than one batch of {batch_size}: pass more images "
                          f"or a smaller batch_size")
     ckpt = checkpoints.make_checkpoint(step)
     settings = {**step.settings, "batch_size": batch_size, "images": len(images), "seed": seed,
-                "conditional": labels is not None}
+                "conditional": labels is not None, "data": data_fingerprint(images, labels)}
     folder = Path(checkpoint_dir) if checkpoint_dir is not None else None
+    if folder is not None:
+        weights = sum(np.asarray(w).nbytes for m in models for w in m.get_weights())
+        checkpoints.check_writable(folder, 3 * weights)      # the weights and Adam's two moments
     restored = checkpoints.restore(folder, ckpt, settings, verbose) if folder is not None else None
-    history = History(restored or {"d_loss": [], "epoch_time_s": []})
+    history = History(restored or {"epoch_time_s": []})
+    for key in step.outputs:
+        history.setdefault(key, [])
     start_step = int(ckpt.step)
     offset = int(step.d_opt.iterations.numpy()) - start_step   # the optimizer's count beyond this run's steps
     first_epoch, first_batch = start_step // steps_per_epoch + 1, start_step % steps_per_epoch
+    while len(history["epoch_time_s"]) < start_step // steps_per_epoch:   # an epoch whose end was not recorded
+        history["epoch_time_s"].append(float(ckpt.seconds))
 
     def out_of_time() -> bool:
         return time_budget_s is not None and float(ckpt.seconds) >= time_budget_s
 
     if first_epoch > epochs or out_of_time():
         if verbose:
-            print(f"nothing to train: the checkpoint in {folder} has done this run already ({start_step} steps, "
-                  f"{float(ckpt.seconds):.0f} s). Raise epochs or time_budget_s to train longer.")
-        _UNFINISHED.difference_update(m for m in (step.generator, step.discriminator, step.ema) if m is not None)
+            print(f"nothing to train: loaded the finished run in {checkpoints.shown(folder)} ({start_step} steps, "
+                  f"{float(ckpt.seconds):.0f} s of training). Its losses are in the history; pictures drawn after "
+                  "each epoch are not kept. Raise epochs or time_budget_s to train longer, or delete the folder "
+                  "to train afresh.")
+        _UNFINISHED.difference_update(models)
         return history   # the networks hold the finished run's checkpoint: no longer half-trained
-    models = [m for m in (step.generator, step.discriminator, step.ema) if m is not None]
-    _UNFINISHED.update(models)
     progress = Progress(verbose)
     last_save = time.perf_counter()
     epoch = first_epoch
@@ -448,16 +553,19 @@ def train_gan(step: GanStep, images: np.ndarray, *, batch_size: int, epochs: int
                 ckpt.step.assign_add(1)
                 for k, v in values:
                     history.setdefault(k, []).append(v)
+                if not all(math.isfinite(v) for _, v in values):
+                    raise TrainingDiverged(_diverged(values, int(ckpt.step), folder))
                 progress.show(_line(epoch, epochs, history, since, ckpt, time_budget_s))
                 if folder is not None and time.perf_counter() - last_save >= CHECKPOINT_EVERY_S:
-                    checkpoints.save(folder, ckpt, history, settings)
+                    _save_if_finite(step, folder, ckpt, history, settings)
                     last_save = time.perf_counter()
                 if out_of_time():
                     break
             history["epoch_time_s"].append(float(ckpt.seconds))
             progress.show(_line(epoch, epochs, history, since, ckpt, time_budget_s), force=True)
-            if folder is not None:
-                checkpoints.save(folder, ckpt, history, settings)
+            last = epoch == epochs or out_of_time()
+            if folder is not None and (last or time.perf_counter() - last_save >= EPOCH_CHECKPOINT_EVERY_S):
+                _save_if_finite(step, folder, ckpt, history, settings)   # by time, and at the end: not every tiny epoch
                 last_save = time.perf_counter()
             if on_epoch_end:
                 on_epoch_end(epoch, history)
@@ -467,13 +575,37 @@ def train_gan(step: GanStep, images: np.ndarray, *, batch_size: int, epochs: int
         progress.close()
         _stop(step, ckpt, history, offset, folder, settings)
         raise
+    except TrainingDiverged:
+        progress.close()
+        raise
     progress.close()
+    if folder is not None and int(ckpt.step) not in checkpoints.saved_steps(folder):
+        _save_if_finite(step, folder, ckpt, history, settings)
     _UNFINISHED.difference_update(models)
     if verbose:
         ended = "the time budget ended it" if out_of_time() and epoch < epochs else f"{epochs} epochs done"
         print(f"trained {int(ckpt.step) - start_step} steps in this call, {int(ckpt.step)} in all, "
               f"{float(ckpt.seconds):.0f} s of training; {ended}")
     return history
+
+
+def _save_if_finite(step: GanStep, folder: Path, ckpt, history: History, settings: dict) -> None:
+    """Save a checkpoint, unless a network's weights became NaN or infinite: that would replace good checkpoints."""
+    models = [m for m in (step.generator, step.discriminator, step.ema) if m is not None]
+    if not all(np.isfinite(w).all() for m in models for w in m.get_weights() if np.asarray(w).dtype.kind == "f"):
+        raise TrainingDiverged(f"training stopped at step {int(ckpt.step)}: the networks' weights became NaN or "
+                               f"infinite. The last good checkpoint in {checkpoints.shown(folder)} is untouched.")
+    checkpoints.save(folder, ckpt, history, settings)
+
+
+def _diverged(values: list[tuple[str, float]], n: int, folder: Path | None) -> str:
+    """The message for a loss that became NaN or infinite."""
+    bad = ", ".join(f"{k} = {v}" for k, v in values if not math.isfinite(v))
+    kept = (f" The last good checkpoint in {checkpoints.shown(folder)} is untouched; delete the folder to start "
+            "afresh." if folder is not None else "")
+    return (f"training stopped at step {n}: {bad}. The networks now hold NaN or infinite weights and cannot be "
+            "used or saved. Common causes: NaN pixels in the images, a learning rate too large, or a loss that "
+            f"takes the log of 0.{kept}")
 
 
 def _stop(step: GanStep, ckpt, history: History, offset: int, folder: Path | None, settings: dict) -> None:
@@ -489,7 +621,8 @@ def _stop(step: GanStep, ckpt, history: History, offset: int, folder: Path | Non
               "The networks are half-trained: run the training cell again before using them.")
         return
     path = checkpoints.save(folder, ckpt, history, settings)
-    print(f"\ninterrupted after {int(ckpt.step)} steps; saved {path}. Run the training cell again to resume.")
+    print(f"\ninterrupted after {int(ckpt.step)} steps; saved {checkpoints.shown(path)}. Run the training cell again "
+          "to resume.")
 
 
 def _example_input(spec, n: int = 4) -> np.ndarray:
@@ -507,10 +640,18 @@ def save_trained(model, path: str | Path, trained=None) -> Path:
     """
     import keras
 
-    if (trained if trained is not None else model) in _UNFINISHED:
-        raise RuntimeError(f"{model.name!r} comes from a training run that was interrupted: run the training "
-                           "cell again to finish it (it resumes from its checkpoint), then save.")
     path = Path(path)
+    if is_shipped(path):
+        raise PermissionError(f"{path.name}: helpers/weights/ holds the series' shipped networks, which notebooks "
+                              "only read. Save your run in a folder of your own, e.g. runs.run_dir(\"my_run\") / "
+                              f"{path.name!r}; a maintainer ships a finished run with scripts/ship.py.")
+    if (trained if trained is not None else model) in _UNFINISHED:
+        raise RuntimeError(f"{model.name!r} comes from a training run that did not finish (it was interrupted, or "
+                           "the training cell stopped with an error): run the training cell again to its end (it "
+                           "resumes from its checkpoint, if it has one), then save.")
+    if not all(np.isfinite(w).all() for w in model.get_weights() if np.asarray(w).dtype.kind == "f"):
+        raise ValueError(f"{model.name!r} holds NaN or infinite weights: its training broke down; nothing was saved")
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.tmp.keras")
     model.save(tmp)
     inputs = [_example_input(x) for x in model.inputs]
@@ -520,6 +661,15 @@ def save_trained(model, path: str | Path, trained=None) -> Path:
         raise RuntimeError(f"{path.name} did not reload to the same model; nothing was saved")
     tmp.replace(path)
     return path
+
+
+def is_shipped(path: str | Path) -> bool:
+    """True for a path inside helpers/weights/, the shipped networks that notebooks only read (notebook 02)."""
+    try:
+        Path(path).resolve().relative_to(WEIGHTS_DIR.resolve())
+    except ValueError:
+        return False
+    return True
 
 
 def train_for(step: Callable, images: np.ndarray, z_dim: int, seconds: float, batch_size: int = 64,

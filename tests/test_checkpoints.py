@@ -24,6 +24,14 @@ KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
 DATA = "ckpt-{}.data-00000-of-00001"
 
 
+@pytest.fixture(autouse=True, scope="module")
+def checkpoint_every_epoch():
+    """Epochs here last a fraction of a second: save at each one's end, as a long epoch would."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(train, "EPOCH_CHECKPOINT_EVERY_S", 0.0)
+        yield
+
+
 def small_step(seed: int, design: layers.Design = SMALL, ema=False) -> train.GanStep:
     """A fresh step of ``design`` whose networks were initialised with ``seed`` (and a weight average if ``ema``)."""
     import keras
@@ -220,8 +228,8 @@ def test_a_finished_run_resumes_as_finished_and_more_epochs_continue_it(folder, 
 @pytest.mark.parametrize("setting, design, batch_size", [
     ("batch_size", SMALL, 32),
     ("learning_rate", SMALL.replace(adam=layers.Adam(1e-3, beta_1=0.5)), BATCH),
-    ("generator_weights", SMALL.replace(generator=layers.DenseG(z_dim=8, hidden=(32,), slope=0.2)), BATCH),
-    ("discriminator_weights", SMALL.replace(discriminator=layers.DenseD(hidden=(16, 16), slope=0.2)), BATCH),
+    ("generator_layers", SMALL.replace(generator=layers.DenseG(z_dim=8, hidden=(32,), slope=0.2)), BATCH),
+    ("discriminator_layers", SMALL.replace(discriminator=layers.DenseD(hidden=(16, 16), slope=0.2)), BATCH),
     ("real_label", SMALL.replace(real_label=1.0), BATCH),
 ])
 def test_resuming_with_other_settings_is_refused_and_nothing_changes(folder, images, setting, design, batch_size):
@@ -326,3 +334,125 @@ def test_a_checkpoint_restores_batch_norm_statistics_and_the_ema_copy(tmp_path):
             np.testing.assert_array_equal(va.numpy(), vb.numpy(), err_msg=va.path)
     assert_same_variables(fresh.g_opt.variables, step.g_opt.variables)
     assert not np.allclose(step.ema.get_weights()[0], step.generator.get_weights()[0])  # the average lags G
+
+
+# ---------------------------------------------------------------- faults a student's run meets
+
+def test_a_folder_whose_name_holds_brackets_resumes(images, straight, tmp_path):
+    folder = tmp_path / "photos [2024] *best*"
+    step = small_step(7)
+    wrapped, _ = counted(step, interrupt_on=6)
+    with pytest.raises(KeyboardInterrupt):
+        run(wrapped, images, folder)
+    resumed = run(small_step(99), images, folder)
+    assert_same_losses(resumed, straight)
+    assert not list(folder.glob("damaged-*"))
+
+
+def test_an_added_dropout_layer_is_named_before_anything_is_restored(folder, images):
+    design = SMALL.replace(discriminator=layers.DenseD(hidden=(16,), slope=0.2, dropout=0.3))
+    before = files(folder)
+    step = small_step(1, design)
+    import keras
+    extra = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(16),
+                              keras.layers.Dropout(0.3), keras.layers.Dropout(0.1), keras.layers.Dense(1)])
+    other = train.make_step(design, layers.Players(step.generator, extra, step.g_opt, step.d_opt))
+    with pytest.raises(checkpoints.CheckpointError) as error:
+        run(other, images, folder)
+    message = str(error.value)
+    assert "discriminator_layers" in message and "Dropout" in message and "new in this run" in message
+    assert files(folder) == before and not list(folder.glob("damaged-*"))
+
+
+@pytest.mark.parametrize("change", ["other images", "another activation"])
+def test_resuming_on_other_images_of_the_same_count_or_another_activation_is_refused(folder, images, change):
+    if change == "other images":
+        step, data, name = small_step(1), images[::-1].copy(), "data"
+    else:
+        design = SMALL.replace(generator=layers.DenseG(z_dim=8, hidden=(16,), slope=0.3))
+        step, data, name = small_step(1, design), images, "generator_layers"
+    with pytest.raises(checkpoints.CheckpointError, match=name):
+        run(step, data, folder)
+
+
+def test_a_settings_file_without_checkpoints_pins_nothing(images, tmp_path):
+    (tmp_path / checkpoints.SETTINGS).write_text(json.dumps({"batch_size": 999, "kind": "old"}))
+    history = run(small_step(7), images, tmp_path, epochs=1)
+    assert history.steps == 4
+    assert json.loads((tmp_path / checkpoints.SETTINGS).read_text())["batch_size"] == BATCH
+
+
+@pytest.mark.parametrize("fault", ["a file", "read-only"])
+def test_a_folder_that_cannot_hold_checkpoints_is_named_before_training(images, tmp_path, fault):
+    import os
+    if fault == "a file":
+        folder = tmp_path / "ckpt"
+        folder.write_text("not a folder")
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root can write to a read-only folder")
+        folder = tmp_path / "locked"
+        folder.mkdir()
+        folder.chmod(0o500)
+    step = small_step(7)
+    wrapped, calls = counted(step)
+    with pytest.raises(checkpoints.CheckpointError, match="checkpoint"):
+        run(wrapped, images, folder)
+    assert calls == []
+
+
+def test_too_little_disk_space_is_named_before_training(images, tmp_path, monkeypatch):
+    import collections
+    usage = collections.namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 1000, 1000))
+    step = small_step(7)
+    wrapped, calls = counted(step)
+    with pytest.raises(checkpoints.CheckpointError, match="MB free"):
+        run(wrapped, images, tmp_path / "full")
+    assert calls == []
+
+
+def test_a_stop_during_the_first_step_leaves_every_history_aligned(images, straight, tmp_path):
+    step = small_step(7)
+    wrapped, _ = counted(step, interrupt_on=1, after_update=True)   # the very first update ran, then the stop
+    with pytest.raises(KeyboardInterrupt):
+        run(wrapped, images, tmp_path)
+    saved = json.loads((tmp_path / "ckpt-1.history.json").read_text())
+    assert all(len(saved[key]) == 1 for key in KEYS)
+    resumed = run(small_step(99), images, tmp_path)
+    assert_same_losses(resumed, straight, skip=0)
+
+
+def test_a_stop_after_an_epochs_last_step_still_records_that_epochs_end(images, straight, tmp_path):
+    step = small_step(7)
+    wrapped, _ = counted(step, interrupt_on=5)           # step 4 ended epoch 1; the stop came in step 5
+    monkey = pytest.MonkeyPatch()
+    monkey.setattr(train, "EPOCH_CHECKPOINT_EVERY_S", 1e9)   # epoch 1's end saved nothing: only the interrupt saves
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run(wrapped, images, tmp_path)
+    finally:
+        monkey.undo()
+    resumed = run(small_step(99), images, tmp_path)
+    assert len(resumed["epoch_time_s"]) == EPOCHS
+    assert_same_losses(resumed, straight)
+
+
+def test_a_nan_loss_stops_training_and_keeps_the_good_checkpoints(images, tmp_path):
+    run(small_step(7), images, tmp_path, epochs=2)
+    before = files(tmp_path)
+    step = small_step(7)
+    bad = images.copy()
+    with pytest.raises(ValueError, match="NaN"):
+        bad[3, 5, 5, 0] = np.nan
+        run(step, bad, tmp_path, epochs=3)
+
+    def poisoned(*args):
+        out = step.fn(*args)
+        return {**out, "g_loss": float("nan")} if int(step.d_opt.iterations) >= 10 else out
+    with pytest.raises(train.TrainingDiverged, match="g_loss = nan"):
+        run(dataclasses.replace(step, fn=poisoned), images, tmp_path, epochs=3)
+    assert files(tmp_path) == {**before, **{k: v for k, v in files(tmp_path).items() if k not in before}}
+    assert checkpoints.saved_steps(tmp_path)[0] == 8
+    with pytest.raises(RuntimeError, match="did not finish"):
+        train.save_trained(step.generator, tmp_path / "g.keras")

@@ -274,3 +274,89 @@ def test_save_trained_saves_generators_and_discriminators_of_every_kind(build, t
     for model in design.build()[:2]:          # the generator, then the discriminator (one or two inputs)
         path = train.save_trained(model, tmp_path / f"{model.name}.keras")
         assert path.exists() and keras.models.load_model(path).count_params() == model.count_params()
+
+
+# ---------------------------------------------------------------- bad input a student passes
+
+@pytest.mark.parametrize("images, message", [
+    (np.zeros((0, 28, 28, 1), "float32"), "N > 0"),
+    ([np.zeros((28, 28, 1), "float32")] * 64, "np.stack"),
+    (np.zeros((64, 28, 28), "float32"), "channel axis"),
+    (np.full((64, 28, 28, 1), 0.5, "float32"), "x \\* 2 - 1"),
+])
+def test_images_the_loop_cannot_use_are_refused_with_what_to_do(images, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        train.train_gan(small_step(), images, epochs=1, batch_size=32, verbose=False)
+
+
+def test_images_in_0_1_are_refused_and_one_nan_pixel_is_found(small_images):
+    x = (small_images + 1) / 2
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        train.check_images(x)
+    x = small_images.copy()
+    x[17, 3, 4, 0] = np.nan
+    with pytest.raises(ValueError, match="image 17"):
+        train.check_images(x)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"batch_size": 0}, "batch_size=0"), ({"batch_size": -1}, "batch_size=-1"), ({"batch_size": 64.0}, "whole number"),
+    ({"epochs": 2.5}, "whole number"), ({"time_budget_s": float("nan")}, "positive number of seconds"),
+])
+def test_arguments_that_are_not_whole_or_not_positive_are_refused(small_images, kwargs, message):
+    step = small_step()
+    calls = []
+    counted = dataclasses.replace(step, fn=lambda *a: calls.append(1) or step.fn(*a))
+    with pytest.raises(ValueError, match=message):
+        train.train_gan(counted, small_images, **{"epochs": 1, "batch_size": 32, "verbose": False, **kwargs})
+    assert calls == []
+
+
+@pytest.mark.parametrize("labels, message", [
+    (np.arange(256) % 10 - 1, "range from -1 to 8"),
+    (np.arange(256) % 10 + 1, "subtract 1"),
+    (np.eye(10, dtype="float32")[np.arange(256) % 10], "one-hot"),
+    ((np.arange(256) % 10).astype(str), "integer classes"),
+])
+def test_class_labels_outside_0_to_9_or_one_hot_are_refused(labels, message):
+    import keras
+    keras.utils.set_random_seed(0)
+    design = layers.CGAN.replace(generator=layers.CondConvG(z_dim=8, width=4), discriminator=layers.CondConvD(width=4),
+                                 jit_compile=False)
+    step = train.make_step(design, design.build())
+    images = np.zeros((256, 28, 28, 1), "uint8")
+    with pytest.raises(ValueError, match=message):
+        train.train_gan(step, images, labels=labels, epochs=1, batch_size=32, verbose=False)
+
+
+def test_a_training_cell_that_failed_before_training_leaves_networks_that_cannot_be_saved(small_images, tmp_path):
+    step = small_step()
+    with pytest.raises(ValueError):
+        train.train_gan(step, small_images * 300, epochs=1, batch_size=32, verbose=False)    # bad images
+    with pytest.raises(RuntimeError, match="did not finish"):
+        train.save_trained(step.generator, tmp_path / "g.keras")
+    assert not (tmp_path / "g.keras").exists()
+    train.train_gan(step, small_images, epochs=1, batch_size=32, verbose=False)
+    assert train.save_trained(step.generator, tmp_path / "g.keras").exists()
+
+
+def test_save_trained_never_writes_into_the_shipped_networks(small_images):
+    from helpers.config import WEIGHTS_DIR
+    step = small_step()
+    train.train_gan(step, small_images, epochs=1, batch_size=32, verbose=False)
+    before = {p.name: p.stat().st_mtime_ns for p in WEIGHTS_DIR.iterdir()}
+    for path in (WEIGHTS_DIR / "dcgan_generator.keras", WEIGHTS_DIR / "new.keras", WEIGHTS_DIR / ".." / "weights" / "x.keras"):
+        with pytest.raises(PermissionError, match="shipped"):
+            train.save_trained(step.generator, path)
+    assert {p.name: p.stat().st_mtime_ns for p in WEIGHTS_DIR.iterdir()} == before
+
+
+def test_save_trained_refuses_nan_weights(small_images, tmp_path):
+    step = small_step()
+    train.train_gan(step, small_images, epochs=1, batch_size=32, verbose=False)
+    weights = step.generator.get_weights()
+    weights[0][0, 0] = np.nan
+    step.generator.set_weights(weights)
+    with pytest.raises(ValueError, match="NaN"):
+        train.save_trained(step.generator, tmp_path / "g.keras")
+    assert not (tmp_path / "g.keras").exists()

@@ -107,3 +107,24 @@ def test_resuming_a_wgan_run_with_another_n_critic_is_refused(images, tmp_path):
     with pytest.raises(checkpoints.CheckpointError, match=r"(?s)n_critic: 3 in the checkpoint, 5 now"):
         train.train_gan(wgan_step(0, TINY_WGAN.replace(n_critic=5)), images, epochs=2, batch_size=64,
                         checkpoint_dir=tmp_path, verbose=False)
+
+
+def test_a_wgan_run_resumed_between_generator_updates_reports_the_last_generator_loss(images, tmp_path):
+    import keras
+    keras.utils.set_random_seed(0)
+    design = TINY_WGAN
+    step = train.make_step(design, design.build())
+    calls = []
+
+    def stop_on_5(*args):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return step.fn(*args)
+    with pytest.raises(KeyboardInterrupt):
+        train.train_gan(dataclasses.replace(step, fn=stop_on_5), images[:128], batch_size=32, epochs=2,
+                        checkpoint_dir=tmp_path, verbose=False)
+    keras.utils.set_random_seed(1)
+    fresh = train.make_step(design, design.build())
+    history = train.train_gan(fresh, images[:128], batch_size=32, epochs=2, checkpoint_dir=tmp_path, verbose=False)
+    assert history["g_loss"][4] != 0.0 and history["g_loss"][4] == history["g_loss"][3]
