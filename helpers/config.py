@@ -22,14 +22,12 @@ WEIGHTS_DIR = Path(__file__).parent / "weights"
 FAST_ENV = "GAN_FAST"
 """Environment variable that switches every notebook to fast mode (tiny data, few steps): ``GAN_FAST=1``."""
 
-CGROUP_V2_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
-"""cgroup v2's CPU quota of this container: ``"QUOTA PERIOD"`` in microseconds, or ``"max PERIOD"``."""
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+"""Where the cgroup file systems are mounted: v2's ``cpu.max`` files (``"QUOTA PERIOD"`` in microseconds, or
+``"max PERIOD"``), or v1's ``cpu/cpu.cfs_quota_us`` (``-1``: none) and ``cpu.cfs_period_us``."""
 
-CGROUP_V1_QUOTA = Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")
-"""cgroup v1's CPU quota in microseconds per period (``-1``: none)."""
-
-CGROUP_V1_PERIOD = Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us")
-"""cgroup v1's CPU period in microseconds."""
+PROC_SELF_CGROUP = Path("/proc/self/cgroup")
+"""This process's cgroups, one ``ID:CONTROLLERS:PATH`` line per hierarchy (v2: ``0::PATH``)."""
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -61,17 +59,62 @@ def import_tensorflow_quietly():
     return tf
 
 
-def cgroup_cpu_quota() -> float | None:
-    """CPUs granted by the cgroup's CPU quota (v2, else v1), e.g. 1.5; None when there is no quota or no file
-    (notebook 00)."""
+def _cgroup_paths(proc_cgroup: Path) -> dict[str, str]:
+    """This process's cgroup path per controller, read from ``/proc/self/cgroup`` (v2's unified one under ``""``)."""
+    paths = {}
+    for line in proc_cgroup.read_text().splitlines():
+        parts = line.split(":", 2)
+        if len(parts) == 3:
+            for controller in parts[1].split(",") if parts[1] else [""]:
+                paths[controller] = parts[2]
+    return paths
+
+
+def _up_the_tree(mount: Path, path: str) -> list[Path]:
+    """The cgroup folder of ``path`` under ``mount`` and each of its parents up to ``mount``, those that exist."""
+    folder = mount / path.strip("/")
+    chain = [folder, *folder.parents]
+    return [d for d in chain[: chain.index(mount) + 1] if d.is_dir()] if mount in chain else [mount]
+
+
+def _quota(quota: str, period: str) -> float | None:
+    """CPUs granted by one quota and period, None for no quota (``max`` or ``-1``)."""
+    return None if quota == "max" or int(quota) <= 0 else int(quota) / int(period)
+
+
+def _v1_cpu_mount(root: Path) -> Path | None:
+    """The folder where cgroup v1's cpu controller is mounted (``cpu``, or ``cpu,cpuacct``), if any."""
+    for name in ("cpu", "cpu,cpuacct", "cpuacct,cpu"):
+        if (root / name / "cpu.cfs_quota_us").exists():
+            return root / name
+    return None
+
+
+def cgroup_cpu_quota(root: Path | None = None, proc_cgroup: Path | None = None) -> float | None:
+    """CPUs granted by this process's cgroup CPU quota, e.g. 1.5: the smallest quota of its own cgroup and every
+    parent, found through ``/proc/self/cgroup`` (v2, else v1); None when no quota binds (notebook 00)."""
+    root, proc_cgroup = root or CGROUP_ROOT, proc_cgroup or PROC_SELF_CGROUP
     try:
-        if CGROUP_V2_CPU_MAX.exists():
-            quota, period = CGROUP_V2_CPU_MAX.read_text().split()[:2]
-        else:
-            quota, period = CGROUP_V1_QUOTA.read_text().strip(), CGROUP_V1_PERIOD.read_text().strip()
-        return None if quota == "max" or int(quota) <= 0 else int(quota) / int(period)
-    except (OSError, ValueError):
-        return None
+        paths = _cgroup_paths(proc_cgroup)
+    except (OSError, UnicodeDecodeError):
+        paths = {}
+    v1 = _v1_cpu_mount(root)
+    if v1 is not None:
+        files = [(d / "cpu.cfs_quota_us", d / "cpu.cfs_period_us") for d in _up_the_tree(v1, paths.get("cpu", "/"))]
+    else:
+        v2 = root if (root / "cgroup.controllers").exists() or not (root / "unified").is_dir() else root / "unified"
+        files = [(d / "cpu.max", None) for d in _up_the_tree(v2, paths.get("", "/"))]
+    quotas = []
+    for quota_file, period_file in files:
+        try:
+            if period_file is None:
+                quotas.append(_quota(*quota_file.read_text().split()[:2]))
+            else:
+                quotas.append(_quota(quota_file.read_text().strip(), period_file.read_text().strip()))
+        except (OSError, ValueError, TypeError):   # no such file at this level (the root has no cpu.max), or unreadable
+            pass
+    granted = [q for q in quotas if q is not None]
+    return min(granted) if granted else None
 
 
 def cpu_limits() -> dict[str, int]:

@@ -15,13 +15,23 @@ from helpers import config, plots
 
 @pytest.fixture
 def cgroup(monkeypatch, tmp_path):
-    """Point the cgroup files at a temporary folder (none exist yet), on a 4-CPU machine with no affinity mask."""
-    monkeypatch.setattr(config, "CGROUP_V2_CPU_MAX", tmp_path / "cpu.max")
-    monkeypatch.setattr(config, "CGROUP_V1_QUOTA", tmp_path / "cpu.cfs_quota_us")
-    monkeypatch.setattr(config, "CGROUP_V1_PERIOD", tmp_path / "cpu.cfs_period_us")
+    """Point the cgroup mount at an empty temporary folder and /proc/self/cgroup at a file saying the process is in
+    the root cgroup (``0::/``), on a 4-CPU machine with no affinity mask; return the mount."""
+    root = tmp_path / "sys-fs-cgroup"
+    root.mkdir()
+    (tmp_path / "proc-self-cgroup").write_text("0::/\n")
+    monkeypatch.setattr(config, "CGROUP_ROOT", root)
+    monkeypatch.setattr(config, "PROC_SELF_CGROUP", tmp_path / "proc-self-cgroup")
     monkeypatch.setattr(config.os, "cpu_count", lambda: 4)
     monkeypatch.setattr(config.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
-    return tmp_path
+    return root
+
+
+def cgroup_tree(root, files: dict[str, str]):
+    """Write cgroup files under ``root``: ``{"a/b/cpu.max": "150000 100000"}``."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text + "\n")
 
 
 @pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("", False), ("0", False)])
@@ -58,9 +68,42 @@ def test_cpu_limit_follows_the_cgroup_v2_quota(cgroup, cpu_max, expected):
 
 @pytest.mark.parametrize("quota, expected", [("100000", 1), ("150000", 2), ("-1", 4)])
 def test_cpu_limit_follows_the_cgroup_v1_quota(cgroup, quota, expected):
-    (cgroup / "cpu.cfs_quota_us").write_text(quota + "\n")
-    (cgroup / "cpu.cfs_period_us").write_text("100000\n")
+    cgroup_tree(cgroup, {"cpu/cpu.cfs_quota_us": quota, "cpu/cpu.cfs_period_us": "100000"})
     assert config.cpu_limit() == expected
+
+
+@pytest.mark.parametrize("own, parent, expected", [("150000 100000", "max 100000", 2), ("max 100000", "100000 100000", 1),
+                                                  ("300000 100000", "200000 100000", 2), ("max 100000", None, 4)])
+def test_cpu_limit_follows_a_child_cgroups_v2_quota_and_its_parents(cgroup, tmp_path, own, parent, expected):
+    """A kernel started by a JupyterHub spawner or systemd sits in a child cgroup: its quota, or a tighter one of
+    a parent, binds it, not the root's (which has no cpu.max at all)."""
+    (tmp_path / "proc-self-cgroup").write_text("0::/user.slice/jupyter-alice.service\n")
+    cgroup_tree(cgroup, {"cgroup.controllers": "cpu memory", "user.slice/jupyter-alice.service/cpu.max": own,
+                         **({"user.slice/cpu.max": parent} if parent else {})})
+    assert config.cpu_limit() == expected
+
+
+def test_cpu_limit_follows_a_child_cgroups_v1_quota(cgroup, tmp_path):
+    (tmp_path / "proc-self-cgroup").write_text("5:memory:/kubepods/pod1\n4:cpu,cpuacct:/kubepods/pod1\n0::/\n")
+    cgroup_tree(cgroup, {"cpu,cpuacct/cpu.cfs_quota_us": "-1", "cpu,cpuacct/cpu.cfs_period_us": "100000",
+                         "cpu,cpuacct/kubepods/cpu.cfs_quota_us": "-1", "cpu,cpuacct/kubepods/cpu.cfs_period_us": "100000",
+                         "cpu,cpuacct/kubepods/pod1/cpu.cfs_quota_us": "50000",
+                         "cpu,cpuacct/kubepods/pod1/cpu.cfs_period_us": "100000"})
+    assert config.cgroup_cpu_quota() == 0.5 and config.cpu_limit() == 1
+
+
+def test_a_cgroup_path_not_visible_in_a_container_falls_back_to_the_mounted_root(cgroup, tmp_path):
+    """In a container, /proc/self/cgroup may name the host's path; the container's own mount is its root."""
+    (tmp_path / "proc-self-cgroup").write_text("0::/docker/0123abcd\n")
+    cgroup_tree(cgroup, {"cgroup.controllers": "cpu", "cpu.max": "100000 100000"})
+    assert config.cpu_limit() == 1
+
+
+def test_the_cgroup_paths_can_be_given(tmp_path):
+    cgroup_tree(tmp_path / "fs", {"cgroup.controllers": "cpu", "a/b/cpu.max": "250000 100000"})
+    (tmp_path / "self").write_text("0::/a/b\n")
+    assert config.cgroup_cpu_quota(root=tmp_path / "fs", proc_cgroup=tmp_path / "self") == 2.5
+    assert config.cgroup_cpu_quota(root=tmp_path / "none", proc_cgroup=tmp_path / "none") is None
 
 
 def test_cpu_limit_without_cgroup_files_is_the_cpu_count(cgroup):
