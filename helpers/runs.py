@@ -77,7 +77,8 @@ def record_run(folder: str | Path, notebook: str, files: list[Path], *, steps: i
     folder = Path(folder)
     record = {"notebook": notebook, "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
               "steps": int(steps), "seconds": round(float(seconds), 1), "fast_mode": fast_mode(),
-              "scores": {k: float(v) for k, v in (scores or {}).items()},
+              "scores": {k: float(v) for k, v in (scores or {}).items() if isinstance(v, (int, float))
+                         or getattr(v, "ndim", None) == 0},
               "files": {Path(p).name: sha256_of(p) for p in files}}
     for p in files:
         if Path(p).parent.resolve() != folder.resolve():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import types
 from pathlib import Path
 
 import matplotlib
@@ -135,7 +136,8 @@ def _parameters(fast: bool) -> dict:
     nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
     cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
     namespace = {"FAST": fast, "WEIGHTS_DIR": Path("weights"), "Path": Path, "layers": layers,
-                 "tempfile": __import__("tempfile"), "cache_dir": lambda: Path("cache")}
+                 "tempfile": __import__("tempfile"), "cache_dir": lambda: Path("cache"),
+                 "runs": types.SimpleNamespace(run_dir=lambda name: Path("runs") / name)}
     exec("".join(cell["source"]), namespace)  # noqa: S102
     return namespace
 
@@ -147,17 +149,17 @@ def test_one_parameter_chooses_the_folder_and_fast_mode_is_small():
     assert fast["N_PATCHES"] < full["N_PATCHES"] and fast["N_FASHION"] < 60_000 and full["N_FASHION"] is None
     assert full["FOLDER_BUDGET_S"] + full["FASHION_BUDGET_S"] <= 420       # the whole notebook within 10 minutes
     assert fast["FOLDER_BUDGET_S"] <= 30 and fast["FASHION_BUDGET_S"] <= 30 and fast["EPOCHS"] <= 2
-    assert full["CHECKPOINT_DIR"] == Path("checkpoints") / "07_your_own_images"
+    assert full["RUN"] == Path("runs") / "07_your_own_images"
     assert full["PATCH_FOLDER"] == Path("cache") / "patches"                 # outside the repository
     assert full["FOLDER_DESIGN"] is layers.OWN_IMAGES and full["FASHION_DESIGN"] is layers.FASHION
     assert full["PRETRAINED_FOLDER"].name == "patches_generator.keras"
     assert full["PRETRAINED_FASHION"].name == "fashion_generator.keras"
 
 
-def test_the_shipped_generators_are_saved_only_by_a_full_training_run():
+def test_a_full_training_run_saves_what_it_trained_in_its_own_run_folder():
     cell = _code_cell("save_trained(")
-    assert cell.lstrip().startswith("if not FAST and not LOAD_PRETRAINED:")
-    assert "if IMAGE_FOLDER is None:" in cell             # a student's folder never overwrites the shipped one
+    assert "if not FAST and trained:" in cell and "RUN / name" in cell and "WEIGHTS" not in cell
+    assert "f\"{folder.name}_generator.keras\"" in cell     # a student's folder gives a generator of its own name
 
 
 # ---------------------------------------------------------------- the notebook's own code
