@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import operator
 import os
+import re
 import shutil
 import tempfile
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,10 +41,12 @@ OTHER_KINDS = {
 }
 """Why a kind of file that is no picture ``load_folder`` reads is skipped, and what to do (notebook 07)."""
 
+READ_THREADS = 4
+"""Files ``load_folder`` reads at once (decoding runs outside Python's lock, so this uses several cores)."""
+
 NAMED_AT_MOST = 10
 """``load_folder`` names this many unreadable files, then says how many more (``last_report()`` has them all)."""
 
-_LARGE_PICTURE_LOCK = threading.Lock()
 _LAST_REPORT: list[FolderReport] = []
 
 
@@ -140,26 +143,27 @@ def image_files(folder: str | Path) -> list[Path]:
     return files
 
 
-def _open_large_jpeg(path: Path, side: int):
+def _open_large_jpeg(path: Path, side: int, error: Exception):
     """Open a JPEG over Pillow's pixel limit already reduced by its decoder to about ``side`` pixels, if that is
-    small enough; else UnreadablePicture."""
-    from PIL import Image
+    small enough; else UnreadablePicture saying how large it is."""
+    from PIL import Image, JpegImagePlugin
 
-    limit = Image.MAX_IMAGE_PIXELS
-    with _LARGE_PICTURE_LOCK:
-        Image.MAX_IMAGE_PIXELS = None
-        try:
-            img = Image.open(path)
-        finally:
-            Image.MAX_IMAGE_PIXELS = limit
-    w, h = img.size
-    if img.format == "JPEG" and side:
-        img.draft("RGB" if img.mode != "L" else "L", (side, side))
-        if img.size[0] * img.size[1] <= limit:
-            return img
-    img.close()
-    raise UnreadablePicture(f"{w:,}x{h:,} = {w * h / 1e6:,.0f} Mpx, over Pillow's safety limit of "
-                            f"{2 * limit / 1e6:,.0f} Mpx; shrink it (e.g. to 4,000 pixels on its long side)")
+    limit, size = Image.MAX_IMAGE_PIXELS, ""
+    try:
+        img = JpegImagePlugin.JpegImageFile(str(path))    # the plugin itself: the header read, no size check yet
+    except (SyntaxError, OSError, ValueError):             # not a JPEG
+        pixels = re.search(r"\((\d+) pixels\)", str(error))
+        size = f"{int(pixels[1]) / 1e6:,.0f} Mpx" if pixels else "too many pixels"
+    else:
+        w, h = img.size
+        size = f"{w:,}x{h:,} = {w * h / 1e6:,.0f} Mpx"
+        if side:
+            img.draft("RGB" if img.mode != "L" else "L", (side, side))
+            if img.size[0] * img.size[1] <= limit:
+                return img
+        img.close()
+    raise UnreadablePicture(f"{size}, over Pillow's safety limit of {2 * limit / 1e6:,.0f} Mpx; shrink it (e.g. to"
+                            " 4,000 pixels on its long side)")
 
 
 def open_picture(path: str | Path, side: int | None = None, mode: str | None = None):
@@ -173,8 +177,8 @@ def open_picture(path: str | Path, side: int | None = None, mode: str | None = N
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             try:
                 img = Image.open(path)
-            except Image.DecompressionBombError:
-                img = _open_large_jpeg(path, side or 0)
+            except Image.DecompressionBombError as e:
+                img = _open_large_jpeg(path, side or 0, e)
             with img:
                 if side:
                     img.draft(mode or ("L" if img.mode == "L" else "RGB"), (side, side))
@@ -273,6 +277,17 @@ def _check_arguments(size, colour, fit, limit) -> int:
     return operator.index(size)
 
 
+def _read_one(path: Path, size: int, colour: bool, fit: str) -> np.ndarray | str:
+    """One file as ``prepare`` makes it, or the reason it cannot be read."""
+    try:
+        img = open_picture(path, 2 * size, "RGB" if colour else "L")   # a JPEG is decoded at a smaller scale
+        return prepare(img, size, colour, fit)
+    except UnreadablePicture as err:
+        return str(err)
+    except (OSError, ValueError) as err:
+        return f"cannot be converted: {err}"
+
+
 def _vote_colour(files: list[Path]) -> bool:
     """Whether most of up to 50 files spread over ``files`` hold colour (unreadable ones do not vote)."""
     votes = []
@@ -296,14 +311,13 @@ def load_folder(folder: str | Path, size: int = 32, colour: bool | None = None, 
     start = time.perf_counter()
     out = np.empty((len(files), size, size, 3 if colour else 1), np.uint8)
     n = 0
-    for path in files:
-        try:
-            img = open_picture(path, 2 * size, "RGB" if colour else "L")   # JPEG: decoded at a smaller scale
-            out[n] = prepare(img, size, colour, fit)
-            n += 1
-        except (UnreadablePicture, OSError, ValueError) as err:
-            report.unreadable.append((path, str(err) if isinstance(err, UnreadablePicture)
-                                      else f"cannot be converted: {err}"))
+    with ThreadPoolExecutor(READ_THREADS) as pool:         # Pillow decodes outside the GIL: files read side by side
+        for path, result in zip(files, pool.map(lambda p: _read_one(p, size, colour, fit), files)):
+            if isinstance(result, str):
+                report.unreadable.append((path, result))
+            else:
+                out[n] = result
+                n += 1
     report.read = n
     if n == 0:
         raise ValueError(f"none of the {len(files)} files in {folder} could be read: "
