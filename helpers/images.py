@@ -321,7 +321,7 @@ def load_folder(folder: str | Path, size: int = 32, colour: bool | None = None, 
     report.read = n
     if n == 0:
         raise ValueError(f"none of the {len(files)} files in {folder} could be read: "
-                         + report.unreadable_text(NAMED_AT_MOST))
+                         + report.unreadable_text(NAMED_AT_MOST) + "".join(f"; {k}" for k in report.kind_lines()))
     if verbose:
         kind = "colour" if colour else "grey"
         print(f"{n:,} images from {folder}, {size}x{size} {kind}, {n * out[0].nbytes / 1e6:.1f} MB, "
@@ -346,6 +346,11 @@ def write_patches(folder: str | Path, n: int = 2000, seed: int = 0, source: str 
     'art' to learn from (notebook 07). An existing folder written with the same settings is kept."""
     from PIL import Image
 
+    for name, value in (("n", n), ("min_side", min_side), ("max_side", max_side)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name}={value!r}: use a whole number of at least 1")
+    if min_side > max_side:
+        raise ValueError(f"min_side={min_side} is larger than max_side={max_side}")
     folder = Path(folder)
     source = Path(source) if source is not None else sample_picture()
     settings = {"n": n, "seed": seed, "source": source.name, "min_side": min_side, "max_side": max_side}

@@ -322,3 +322,17 @@ def test_a_folder_that_is_none_or_a_file_says_what_to_set(mixed_folder):
         images.load_folder(None)
     with pytest.raises(NotADirectoryError, match="is a file: set IMAGE_FOLDER to the folder that holds"):
         images.load_folder(mixed_folder / "a.png")
+
+
+@pytest.mark.parametrize("kwargs, message", [({"n": 0}, "n=0: use a whole number"), ({"n": 2.5}, "n=2.5"),
+                                             ({"min_side": 90, "max_side": 60}, "min_side=90 is larger")])
+def test_write_patches_names_a_bad_argument(tmp_path, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        images.write_patches(tmp_path / "patches", **kwargs)
+    assert not (tmp_path / "patches").exists()
+
+
+def test_a_folder_of_only_heic_photos_says_what_to_do(tmp_path):
+    (tmp_path / "IMG_1.heic").write_bytes(b"\x00\x00\x00\x18ftypheic")
+    with pytest.raises(ValueError, match=r"holds no image files.*1 \.heic file skipped: Pillow cannot read HEIC"):
+        images.load_folder(tmp_path)
