@@ -10,7 +10,10 @@ the same numbers).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import warnings
 from collections.abc import Callable
 
 from exercises.checker import Verdict, check
@@ -34,16 +37,43 @@ POINTS: dict[str, int] = {
 class ExerciseNotPassed(AssertionError):
     """Raised by ``grade`` in grading mode when an answer is not correct; its message is the verdict."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What the notebook shows instead of a traceback (IPython asks for it): the verdict alone."""
+        return [f"{type(self).__name__}: {self}"]
+
 
 def grading() -> bool:
     """True while the grader executes the notebook (``NBGRADER_EXECUTION`` is set)."""
     return bool(os.environ.get(GRADING_ENV, "").strip())
 
 
-def grade(name: str, answer: Callable | None) -> Verdict:
-    """Check ``answer`` against exercise ``name`` as ``check`` does; in grading mode, raise unless it is correct."""
-    __tracebackhide__ = True  # the feedback shows the verdict, not this frame
-    verdict = check(name, answer)
-    if not verdict.passed and grading():
+def grade(name: str, answer: Callable | None) -> Verdict | None:
+    """Check ``answer`` against exercise ``name`` as ``check`` does; in grading mode, raise unless it is correct.
+
+    In grading mode a correct verdict is printed, not returned (the grader would read a returned value as partial
+    credit), and the check runs with stderr silenced (the grader gives 0 points to a cell that wrote to stderr,
+    and a library's warning is not the student's fault).
+    """
+    if not grading():
+        return check(name, answer)
+    with _quiet_stderr():
+        verdict = check(name, answer)
+    if not verdict.passed:
         raise ExerciseNotPassed(str(verdict))
-    return verdict
+    print(verdict)
+    return None
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence Python's warnings, sys.stderr and the process's file descriptor 2 (C++ logs) for a while."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null, warnings.catch_warnings(), contextlib.redirect_stderr(null):
+            warnings.simplefilter("ignore")
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)

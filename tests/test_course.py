@@ -1,0 +1,204 @@
+"""A simulated class: the course built by scripts/course.py, graded by nbgrader, gives each student exactly their points.
+
+Two chapters' assignments (01 and 03, exercises only) go through what a teacher runs: ``scripts/course.py build``,
+``nbgrader generate_assignment``, a release and collect through an exchange folder (one student, as on
+JupyterHub) and the others copied into ``submitted/`` (as a teacher collecting files by hand), ``nbgrader
+autograde``, ``nbgrader generate_feedback`` and ``nbgrader export`` to a CSV. Six submissions per chapter and
+the one through the exchange: complete, unanswered, partial, wrong answers, endless loops (in a function, and
+outside one), code that raises, a renamed function, and edited or deleted test cells. Everything runs in a
+temporary folder, offline.
+
+Cost: 13 notebooks graded, each in a kernel that imports TensorFlow, plus one deliberate 20 s cell timeout: about
+2 minutes of CPU, 2 to 5 minutes of wall-clock time on 2 cores (shared); the module's fixture runs it once.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("nbgrader", reason="nbgrader is in requirements-test.txt: pip install -r requirements-test.txt")
+
+from exercises import EXERCISES  # noqa: E402
+from exercises.grading import POINTS  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+COURSE = ROOT / "scripts" / "course.py"
+A01, A03 = "01_minimax_game", "03_dcgan"
+TIMEOUT_S = 20  # the course's cell time limit here (300 s in a built course): the top-level endless loop costs it
+
+LOOPING = "    while True:\n        pass"
+# Each student: the answers they wrote (by answer cell; None keeps the released stub; "solution" the solutions
+# notebook's code), the cells they edited or deleted, and the points they must get.
+STUDENTS = {
+    A01: {
+        "complete": ({}, {}, (), 5),
+        "partial": ({"01.optimal_discriminator": None, "01.non_saturating_loss": None}, {}, (), 3),
+        "wrong": ({"01.value": "def value(d_real, d_fake):\n    return float(np.mean(np.log(d_real)) + np.mean(np.log(d_fake)))",
+                   "01.non_saturating_loss": "def non_saturating_loss(d_fake):\n    return float(np.mean(np.log1p(-d_fake)))"},
+                  {}, (), 3),
+        "loops": ({"01.value": f"def value(d_real, d_fake):\n{LOOPING}",
+                   "01.optimal_discriminator": "while True:  # outside any function: the cell time limit stops it\n    pass"},
+                  {}, (), 3),
+        "raises_renamed": ({"01.value": "def value(d_real, d_fake):\n    return 1 / 0",
+                            "01.optimal_discriminator": "import a_module_that_does_not_exist\n\n"
+                                                        "def optimal_discriminator(p_data, p_g):\n    return p_data / (p_data + p_g)",
+                            "01.game_on_densities": "def the_game(p_data, p_g, x):\n    return 0.0, p_data, 0.0"},
+                           {}, (), 1),
+        "edited_tests": ({"01.value": "def value(d_real, d_fake):\n    return 0.0",
+                          "01.non_saturating_loss": "def non_saturating_loss(d_fake):\n    return 0.0"},
+                         {"check_01_value": 'print("all fine")'}, ("check_01_non_saturating_loss",), 3),
+    },
+    A03: {
+        "complete": ({}, {}, (), 6),
+        "partial": ({"03.transpose_overlaps": None, "03.generator_32": None}, {}, (), 1),
+        "wrong": ({"03.conv_output_size": "def conv_output_size(size, kernel, stride, padding):\n    return size // stride",
+                   "03.generator_32": "def make_generator(z_dim):\n    return keras.Sequential([keras.Input((z_dim,)), layers.Dense(8 * 8 * 8),\n"
+                                      "        layers.Reshape((8, 8, 8)),\n"
+                                      "        layers.Conv2DTranspose(8, 3, strides=2, padding='same', activation='relu'),\n"
+                                      "        layers.Conv2DTranspose(1, 3, strides=2, padding='same', activation='tanh')])"},
+                  {}, (), 2),
+        "loops": ({"03.transpose_overlaps": f"def transpose_overlaps(n, kernel, stride):\n{LOOPING}"}, {}, (), 4),
+        "raises_renamed": ({"03.conv_output_size": "def conv_output_size(size, kernel, stride, padding):\n    raise ValueError('no')",
+                            "03.generator_32": "def build_generator(z_dim):\n    return None"}, {}, (), 2),
+        "edited_tests": ({"03.conv_output_size": "def conv_output_size(size, kernel, stride, padding):\n    return 1"},
+                         {"check_03_conv_output_size": "pass"}, (), 5),
+    },
+}
+
+
+def key(name: str) -> str:
+    return name.replace(".", "_")
+
+
+def nbgrader(course: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run one nbgrader command in the course folder, as the teacher's guide writes it."""
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True,
+                            env=env or os.environ.copy(), timeout=900)
+    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def solutions(source_nb: dict) -> dict[str, str]:
+    """Each answer cell's code in the source notebook, without nbgrader's solution delimiters."""
+    return {c["metadata"]["nbgrader"]["grade_id"]: "\n".join(
+        line for line in c["source"].splitlines() if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+        for c in source_nb["cells"] if c["metadata"].get("nbgrader", {}).get("solution")}
+
+
+def submission(released: dict, source_nb: dict, answers: dict, edits: dict, deleted: tuple) -> dict:
+    """A student's notebook: the released one with their answers written, cells edited and cells deleted."""
+    nb, solved = copy.deepcopy(released), solutions(source_nb)
+    for c in nb["cells"]:
+        grade_id = c["metadata"].get("nbgrader", {}).get("grade_id", "")
+        if grade_id.startswith("answer_"):
+            name = next(n for n in EXERCISES if grade_id == f"answer_{key(n)}")
+            code = answers.get(name, answers.get("*", "solution"))
+            if code is not None:
+                c["source"] = solved[grade_id] if code == "solution" else code
+        if grade_id in edits:
+            c["source"] = edits[grade_id]
+    nb["cells"] = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") not in deleted]
+    return nb
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> dict:
+    """Build the course, release both assignments, collect every student's submission, autograde, export."""
+    start = time.monotonic()
+    base = tmp_path_factory.mktemp("class")
+    course, exchange = base / "course", base / "exchange"
+    env = {**os.environ, "GAN_FAST": "1", "GAN_PROGRESS_FILE": str(base / "progress.json")}
+    subprocess.run([sys.executable, str(COURSE), "build", "--out", str(course), "--chapters", "01", "03"],
+                   check=True, capture_output=True, env=env)
+    with open(course / "nbgrader_config.py", "a", encoding="utf-8") as f:
+        f.write(f"\nc.Execute.timeout = {TIMEOUT_S}\nc.Exchange.root = {str(exchange)!r}\n")
+    exchange.mkdir()
+    for assignment in (A01, A03):
+        nbgrader(course, "generate_assignment", assignment, env=env)
+    # On JupyterHub: release, the student fetches and submits, the teacher collects (one student: one user here).
+    student_home = base / "student"
+    student_home.mkdir()
+    nbgrader(course, "release_assignment", A01, env=env)
+    for command in ("fetch_assignment", "submit"):
+        path = A01 if command == "fetch_assignment" else str(student_home / A01)
+        subprocess.run([sys.executable, "-m", "nbgrader", command, path, "--course", "gan-notebooks",
+                        f"--Exchange.root={exchange}"], cwd=student_home, check=True, capture_output=True, env=env)
+    nbgrader(course, "collect", A01, env=env)
+    hub_student = next(p.name for p in (course / "submitted").iterdir())
+    # By hand: each student's notebook copied into submitted/<student>/<assignment>/.
+    for assignment, students in STUDENTS.items():
+        name = f"{assignment}_exercises.ipynb"
+        released = json.loads((course / "release" / assignment / name).read_text(encoding="utf-8"))
+        source_nb = json.loads((course / "source" / assignment / name).read_text(encoding="utf-8"))
+        for student, (answers, edits, deleted, _) in students.items():
+            folder = course / "submitted" / student / assignment
+            folder.mkdir(parents=True, exist_ok=True)
+            nb = submission(released, source_nb, answers, edits, deleted)
+            (folder / name).write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    for assignment in (A01, A03):
+        nbgrader(course, "autograde", assignment, env=env)
+    nbgrader(course, "generate_feedback", A01, env=env)
+    nbgrader(course, "export", "--to", str(base / "grades.csv"), env=env)
+    with open(base / "grades.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    seconds = time.monotonic() - start
+    print(f"simulated class: {seconds:.0f} s")
+    return {"course": course, "rows": rows, "hub_student": hub_student, "seconds": seconds}
+
+
+@pytest.mark.parametrize("assignment, student", [(a, s) for a, students in STUDENTS.items() for s in students])
+def test_the_exported_points_of_each_student_are_exactly_the_expected_ones(graded, assignment, student):
+    rows = [r for r in graded["rows"] if r["assignment"] == assignment and r["student_id"] == student]
+    assert len(rows) == 1, f"{student} has {len(rows)} rows for {assignment} in the export"
+    expected = STUDENTS[assignment][student][3]
+    assert float(rows[0]["score"]) == expected
+    assert float(rows[0]["max_score"]) == sum(POINTS[n] for n in EXERCISES if n.startswith(assignment[:2] + "."))
+
+
+def test_a_submission_released_and_collected_through_the_exchange_is_graded(graded):
+    rows = [r for r in graded["rows"] if r["student_id"] == graded["hub_student"] and r["assignment"] == A01]
+    assert len(rows) == 1 and float(rows[0]["score"]) == 0.0  # fetched and submitted unanswered
+
+
+def feedback(graded, student: str, assignment: str) -> str:
+    path = graded["course"] / "feedback" / student / assignment / f"{assignment}_exercises.html"
+    return path.read_text(encoding="utf-8")
+
+
+def test_the_feedback_shows_the_verdict_of_a_wrong_answer_without_a_traceback(graded):
+    html = feedback(graded, "wrong", A01)
+    assert "[not yet right] Exercise 01.value" in html
+    assert "ExerciseNotPassed: [not yet right] Exercise 01.value" in html
+    assert "Traceback (most recent call last)" not in html and "grading.py" not in html
+
+
+def test_an_unanswered_exercise_says_not_attempted_and_the_rest_is_still_graded(graded):
+    html = feedback(graded, "partial", A01)
+    assert "[not attempted] Exercise 01.optimal_discriminator" in html
+    assert "[correct] Exercise 01.game_on_densities" in html
+
+
+def test_a_test_cell_a_student_edited_is_restored_before_grading(graded):
+    nb = json.loads((graded["course"] / "autograded" / "edited_tests" / A01 / f"{A01}_exercises.ipynb")
+                    .read_text(encoding="utf-8"))
+    check = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "check_01_value")
+    assert "".join(check["source"]) == 'grade("01.value", value)'
+    assert any(o["output_type"] == "error" for o in check["outputs"])
+
+
+def test_the_grader_leaves_no_progress_behind(graded):
+    assert not (graded["course"].parent / "progress.json").exists()
+
+
+def test_the_simulated_class_costs_under_five_minutes(graded):
+    assert graded["seconds"] < 300
