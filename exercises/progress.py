@@ -93,7 +93,9 @@ class Progress:
         return sum(len(rows) for rows in self.chapters.values())
 
     def __str__(self) -> str:
-        lines = [f"Exercises passed on this machine: {self.passed} of {self.total}  (kept in {self.path})",
+        home, where = str(Path.home()), str(self.path)
+        where = "~" + where[len(home):] if home not in ("", "/") and where.startswith(home + os.sep) else where
+        lines = [f"Exercises passed on this machine: {self.passed} of {self.total}  (kept in {where})",
                  "", "chapter  passed   exercises (+ passed, - not yet)"]
         for chapter, rows in self.chapters.items():
             done = sum(ok for _, ok in rows)
