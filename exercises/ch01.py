@@ -18,9 +18,17 @@ def _prob_cases() -> list[tuple]:
     return [(rng.uniform(0.05, 0.95, 64), rng.uniform(0.05, 0.95, 64)), (np.array([0.9, 0.8]), np.array([0.1, 0.3]))]
 
 
+def _value_cases() -> list[tuple]:
+    """Equal batches, and batches of different sizes (each side is its own average)."""
+    rng = np.random.default_rng(3)
+    return _prob_cases() + [(rng.uniform(0.05, 0.95, 48), rng.uniform(0.05, 0.95, 16)),
+                            (np.array([0.9, 0.6, 0.95]), np.array([0.2]))]
+
+
 register(Exercise(
-    "01.value", toy.value, _prob_cases,
-    hints=("V(D, G) is two averages: one over the real samples, one over the fakes.",
+    "01.value", toy.value, _value_cases,
+    hints=("V(D, G) is two averages: one over the real samples, one over the fakes (the two batches need not be "
+           "the same size).",
            "V = mean of log D(x) over the real samples + mean of log(1 − D(G(z))) over the fakes.",
            "return float(np.mean(np.log(d_real)) + np.mean(np.log(1 - d_fake)))"),
     section="'1 · The game, in code' above"))

@@ -1,8 +1,9 @@
-"""The exercises of notebook 02 (a dense GAN on MNIST): the discriminator's loss, the whole training step, and a
-training step with one bug to find.
+"""The exercises of notebook 02 (a dense GAN on MNIST): the discriminator's loss, a training step with separate
+batches (D updated on the real batch, then on the fakes, then G), and a training step with one bug to find.
 
-The two step exercises are judged by behaviour: the student's step and the chapter's step each train a tiny GAN
-(latents of size 4, 16 hidden units, batch norm in G) from the same starting weights, on the same batches and
+The two step exercises are judged by behaviour: the student's step and the reference step each train a tiny GAN
+(latents of size 4, 16 hidden units, batch norm in G, a layer in D that acts only in training mode, as dropout
+does) from the same starting weights, on the same batches and
 latents, for a few steps; the losses and the weights are compared after every step. When they differ, the judge
 replays the chapter's step with one typical mistake at a time and, if one of them behaves exactly like the
 student's, says what that mistake does.
@@ -14,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from exercises.checker import Exercise, register
+from exercises.checker import Exercise, TRAINING_LIMIT_S, register
 
 SECTION_IDEA = "'The idea in one formula' at the top of notebook 02"
 SECTION_STEP = "'The idea in one formula' and 'The training step, written out' in notebook 02"
@@ -38,9 +39,10 @@ def discriminator_loss(real_logit, fake_logit, real_label: float) -> float:
     return float(loss(real_logit, fake_logit, real_label))
 
 
-def train_step(generator, discriminator, g_opt, d_opt, real, z, real_label):
-    """Reference of notebook 02's exercises: one update of D on its BCE (real -> real_label, fakes -> 0), then one
-    of G on the non-saturating loss, scoring fresh fakes with the updated D; returns (d_loss, g_loss)."""
+def chapter_step(generator, discriminator, g_opt, d_opt, real, z, real_label):
+    """The chapter's step (notebook 02): one update of D on its BCE (real -> real_label, fakes -> 0), then one of G
+    on the non-saturating loss, scoring fresh fakes with the updated D; returns (d_loss, g_loss). The reference of
+    the find-the-bug exercise."""
     import tensorflow as tf
 
     bce = tf.nn.sigmoid_cross_entropy_with_logits
@@ -58,6 +60,33 @@ def train_step(generator, discriminator, g_opt, d_opt, real, z, real_label):
     g_vars = generator.trainable_variables
     g_opt.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
     return d_loss, g_loss
+
+
+def train_step(generator, discriminator, g_opt, d_opt, real, z, real_label):
+    """Reference of notebook 02's exercise 2, the step with separate batches: D updated twice, first on the real
+    batch alone (BCE against real_label), then on the fakes alone (BCE against 0) with the D that update left,
+    then G once on the non-saturating loss, scoring fresh fakes with the twice-updated D. Returns (d_loss, g_loss),
+    d_loss the sum of D's two losses, each computed before its own update."""
+    import tensorflow as tf
+
+    bce = tf.nn.sigmoid_cross_entropy_with_logits
+    d_vars = discriminator.trainable_variables
+    with tf.GradientTape() as tape:
+        real_logit = discriminator(real, training=True)
+        d_real_loss = tf.reduce_mean(bce(labels=tf.fill(tf.shape(real_logit), real_label), logits=real_logit))
+    d_opt.apply_gradients(zip(tape.gradient(d_real_loss, d_vars), d_vars))
+
+    with tf.GradientTape() as tape:
+        fake_logit = discriminator(generator(z, training=True), training=True)
+        d_fake_loss = tf.reduce_mean(bce(labels=tf.zeros_like(fake_logit), logits=fake_logit))
+    d_opt.apply_gradients(zip(tape.gradient(d_fake_loss, d_vars), d_vars))
+
+    with tf.GradientTape() as tape:
+        fake_logit = discriminator(generator(z, training=True), training=True)
+        g_loss = tf.reduce_mean(bce(labels=tf.ones_like(fake_logit), logits=fake_logit))
+    g_vars = generator.trainable_variables
+    g_opt.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+    return d_real_loss + d_fake_loss, g_loss
 
 
 def step_with_a_bug(generator, discriminator, g_opt, d_opt, real, z, real_label):
@@ -104,15 +133,34 @@ def _start(variable, rng) -> np.ndarray:
     return np.full(shape, 1.0 if variable.path.endswith(("gamma", "variance")) else 0.0, "float32")
 
 
+def _training_only_layer():
+    """A layer that acts only in training mode, like the chapter's Dropout but the same every call: it halves a
+    fixed half of D's hidden units when called with training=True and passes them unchanged otherwise."""
+    import keras
+
+    class TrainingOnly(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.keep = np.where(np.arange(HIDDEN) % 2 == 0, 1.0, 0.5).astype("float32")
+
+        def call(self, x, training=None):
+            return x * self.keep if training else x
+
+    return TrainingOnly(name="training_only")
+
+
 def _players():
-    """A fresh tiny generator (with batch norm) and discriminator, always with the same starting weights, and fresh
-    SGD optimizers (built by their first update, so that a step that misuses one shows it)."""
+    """A fresh tiny generator (with batch norm) and discriminator (with a layer that acts only in training mode, as
+    the chapter's dropout does), always with the same starting weights, and fresh SGD optimizers (built by their
+    first update, so that a step that misuses one shows it)."""
     import keras
 
     from helpers import layers
 
     g = layers.dense_generator(Z_DIM, (HIDDEN,), slope=0.2, batch_norm=True, name="tiny_generator")
     d = layers.dense_discriminator((HIDDEN,), slope=0.2, name="tiny_discriminator")
+    d = keras.Sequential([keras.Input(d.input_shape[1:]), *d.layers[:-1], _training_only_layer(), d.layers[-1]],
+                         name="tiny_discriminator")
     rng = np.random.default_rng(1)
     for model in (g, d):
         model.set_weights([_start(v, rng) for v in model.weights])
@@ -193,8 +241,9 @@ def _same(a: dict, b: dict) -> bool:
 
 # ---------------------------------------------------------------- typical mistakes, replayed
 
-def _mistake(kind: str):
-    """The reference step with one typical mistake (``kind``), to recognise a student's step that behaves like it."""
+def _mistake(kind: str, split: bool):
+    """The reference step with one typical mistake (``kind``), to recognise a student's step that behaves like it:
+    exercise 2's step (``split``: D updated on the real batch, then on the fakes) or the chapter's (one D update)."""
     import tensorflow as tf
 
     def bce(target, logit):
@@ -202,27 +251,48 @@ def _mistake(kind: str):
             labels=tf.fill(tf.shape(logit), tf.cast(target, logit.dtype)), logits=logit))
 
     def step(generator, discriminator, g_opt, d_opt, real, z, real_label):
-        training = kind != "training_off"
+        train_g = kind != "training_off"
+        train_d = kind not in ("training_off", "d_training_off")
         real_target, fake_target = {"real_label_ignored": (1.0, 0.0), "two_sided": (real_label, 1.0 - real_label),
                                     "labels_swapped": (0.0, real_label),
                                     "notebook_real_label": (NOTEBOOK_REAL_LABEL, 0.0)}.get(kind, (real_label, 0.0))
-        with tf.GradientTape(persistent=True) as tape:
-            real_logit = discriminator(real, training=training)
-            fake_logit = discriminator(generator(z, training=training), training=training)
-            d_loss = bce(real_target, real_logit) + bce(fake_target, fake_logit)
+        d_vars, g_vars = discriminator.trainable_variables, generator.trainable_variables
+        apply_d = kind != "no_d_update"
+        if not split or kind == "joint":     # one update of D on the sum of its two losses
+            with tf.GradientTape(persistent=True) as tape:
+                real_logit = discriminator(real, training=train_d)
+                fake_logit = discriminator(generator(z, training=train_g), training=train_d)
+                d_loss = bce(real_target, real_logit) + bce(fake_target, fake_logit)
+                if kind == "d_loss_halved":
+                    d_loss = d_loss / 2
+                stale_g_loss = bce(1.0, fake_logit)
+            d_grads = tape.gradient(d_loss, d_vars)
+            if kind == "stale_fakes":                 # both updates from one forward pass, before D's update
+                g_loss = stale_g_loss
+                g_grads = tape.gradient(g_loss, g_vars)
+            if apply_d:
+                d_opt.apply_gradients(zip(d_grads, d_vars))
+        else:                                  # two updates of D: the real batch, then the fakes
+            losses = {}
+            for part in (("fake", "real") if kind == "fakes_first" else ("real", "fake")):
+                with tf.GradientTape(persistent=True) as tape:
+                    if part == "real":
+                        losses[part] = bce(real_target, discriminator(real, training=train_d))
+                    else:
+                        fake_logit = discriminator(generator(z, training=train_g), training=train_d)
+                        losses[part] = bce(fake_target, fake_logit)
+                        stale_g_loss, stale_tape = bce(1.0, fake_logit), tape
+                if apply_d:
+                    d_opt.apply_gradients(zip(tape.gradient(losses[part], d_vars), d_vars))
+            d_loss = losses["real"] + losses["fake"]
             if kind == "d_loss_halved":
                 d_loss = d_loss / 2
-            stale_g_loss = bce(1.0, fake_logit)
-        d_vars, g_vars = discriminator.trainable_variables, generator.trainable_variables
-        d_grads = tape.gradient(d_loss, d_vars)
-        if kind == "stale_fakes":                 # both updates from one forward pass, before D's update
-            g_loss = stale_g_loss
-            g_grads = tape.gradient(g_loss, g_vars)
-        if kind != "no_d_update":
-            d_opt.apply_gradients(zip(d_grads, d_vars))
+            if kind == "stale_fakes":                 # G scored on the fakes of D's second update, before it
+                g_loss = stale_g_loss
+                g_grads = stale_tape.gradient(g_loss, g_vars)
         if kind != "stale_fakes":
             with tf.GradientTape() as g_tape:
-                logit = discriminator(generator(z, training=training), training=training)
+                logit = discriminator(generator(z, training=train_g), training=train_d)
                 g_loss = {"saturating": -bce(0.0, logit), "g_on_d_loss": bce(0.0, logit),
                           "g_target_real_label": bce(real_label, logit)}.get(kind, bce(1.0, logit))
             if kind == "g_update_changes_d":
@@ -230,7 +300,6 @@ def _mistake(kind: str):
             g_grads = g_tape.gradient(g_loss, g_vars)
         if kind != "no_g_update":
             g_opt.apply_gradients(zip(g_grads, g_vars))
-        del tape
         return d_loss, g_loss
 
     return step
@@ -265,9 +334,18 @@ def _explain(kind: str, yours: list[dict], ref: list[dict]) -> str:
                        "make its fakes look fake. G wants D to call its fakes real.",
         "g_target_real_label": f"{g_text}; yours scores the fakes against real_label. G's target for its fakes is "
                                "1: the smoothing is only for D's real targets.",
-        "stale_fakes": f"{g_text}; yours is what scoring the fakes with D as it was before its update gives (both "
-                       "updates from one forward pass). The chapter's step updates D first, then scores fresh fakes "
-                       "with the updated D.",
+        "stale_fakes": f"{g_text}; yours is what scoring the fakes with D as it was before its update gives (G's "
+                       "loss taken from D's forward pass). Update D first, then score fresh fakes with the updated D "
+                       "for G's loss.",
+        "joint": f"{d_text}; yours is what the chapter's step gives: one update of D on the sum of its two losses, "
+                 "both computed by D before the update. This exercise asks for two updates of D: first on the real "
+                 "batch alone, then on the fakes alone, scored by the D that the first update left.",
+        "fakes_first": f"{d_text}; yours is what updating D on the fakes first, then on the real batch gives. This "
+                       "exercise asks for the real batch first, then the fakes.",
+        "d_training_off": "your losses match the discriminator run in inference mode (training=False, or no "
+                          "training argument). In a training step run D with training=True too: the chapter's D "
+                          "has dropout, which acts only in training mode (this check's D has a layer that does "
+                          "the same).",
         "g_update_changes_d": f"the discriminator's weights changed during G's update: after step 1 your D differs "
                               f"from the reference's by up to {_max_diff(y['d'], r['d']):.3g} although your D loss "
                               f"and G loss matched, and it scores the fakes {y['d_fake']:.3f} on average where the "
@@ -280,8 +358,8 @@ def _explain(kind: str, yours: list[dict], ref: list[dict]) -> str:
 
 
 MISTAKES_RECOGNISED = {   # by what they change first: D's loss at step 1, else G's loss at step 1, else the weights
-    "d_loss": ("real_label_ignored", "notebook_real_label", "labels_swapped", "two_sided", "d_loss_halved",
-               "training_off"),
+    "d_loss": ("joint", "fakes_first", "real_label_ignored", "notebook_real_label", "labels_swapped", "two_sided",
+               "d_loss_halved", "training_off", "d_training_off"),
     "g_loss": ("saturating", "g_on_d_loss", "stale_fakes", "g_target_real_label", "no_d_update"),
     "weights": ("g_update_changes_d", "no_g_update"),
 }
@@ -316,13 +394,16 @@ def _first_difference(yours: list[dict], ref: list[dict]) -> str:
 
 
 @lru_cache(maxsize=None)
-def _replay(kind: str) -> tuple[dict, ...]:
+def _replay(kind: str, split: bool) -> tuple[dict, ...]:
     """The record of the reference step (kind "") or of one typical mistake; the same every time, so kept."""
-    return tuple(_run(_mistake(kind) if kind else train_step))
+    if not kind:
+        return tuple(_run(train_step if split else chapter_step))
+    return tuple(_run(_mistake(kind, split)))
 
 
-def _judge_step(call) -> str | None:
-    """What is wrong with the student's training step, judged by training a tiny GAN beside the reference."""
+def _judge(call, split: bool, symptoms_only: bool = False) -> str | None:
+    """What is wrong with the student's training step, judged by training a tiny GAN beside the reference (``split``:
+    exercise 2's step, else the chapter's); ``symptoms_only``: say what the step does, not which mistake it is."""
     try:
         yours = _run(None, call)
     except _StepProblem as e:
@@ -334,7 +415,7 @@ def _judge_step(call) -> str | None:
                     "raised 'Unknown variable'): each optimizer updates one network, g_opt the generator's "
                     "weights and d_opt the discriminator's.")
         raise
-    ref = _replay("")
+    ref = _replay("", split)
     if all(_same(y, r) for y, r in zip(yours, ref)):
         return None
     if not _same(yours[0], ref[0]):   # step 1 differs: is it one of the typical mistakes?
@@ -342,13 +423,29 @@ def _judge_step(call) -> str | None:
         first = ("d_loss" if not np.isclose(y["d_loss"], r["d_loss"], rtol=RTOL, atol=ATOL) else
                  "g_loss" if not np.isclose(y["g_loss"], r["g_loss"], rtol=RTOL, atol=ATOL) else "weights")
         for kind in MISTAKES_RECOGNISED[first]:
+            if kind in ("joint", "fakes_first") and not split:
+                continue
             try:
-                replay = _replay(kind)
+                replay = _replay(kind, split)
             except Exception:  # noqa: BLE001  (a replay that cannot run matches nothing)
                 continue
             if all(_same(a, b) for a, b in zip(yours, replay)):
-                return _explain(kind, yours, ref)
+                said = _explain(kind, yours, ref)
+                if symptoms_only and ": G's update also" in said:    # the symptom, not the line at fault
+                    said = said.split(": G's update also")[0] + " (as if D had also been trained to call the fakes real)."
+                return said
     return _first_difference(yours, ref)
+
+
+def _judge_step(call) -> str | None:
+    """What is wrong with the student's step of exercise 2 (D on the real batch, then on the fakes, then G)."""
+    return _judge(call, split=True)
+
+
+def _judge_fixed_step(call) -> str | None:
+    """What is wrong with the student's fix of the find-the-bug step (the chapter's step is the reference); the
+    step as given is described by what it does, never by the line at fault."""
+    return _judge(call, split=False, symptoms_only=True)
 
 
 # ---------------------------------------------------------------- the register
@@ -372,38 +469,43 @@ register(Exercise(
            "             + tf.reduce_mean(bce(labels=tf.zeros_like(fake_logit), logits=fake_logit)))")))
 
 _STEP_HINTS = (
-    "two updates, one after the other: first D (record its forward pass on a real batch and on fakes G(z) with a "
-    "tf.GradientTape, take the gradient of D's loss with respect to D's weights, apply it with d_opt); then G "
-    "(a new tape: fresh fakes, scored by the updated D, G's loss, its gradient with respect to G's weights, "
-    "applied with g_opt). Both networks run with training=True.",
-    "d_loss = mean BCE(real_label, D(real)) + mean BCE(0, D(G(z))); g_loss = mean BCE(1, D(G(z))) = "
-    "-mean log D(G(z)), both on logits (tf.nn.sigmoid_cross_entropy_with_logits). Gradients: "
-    "tape.gradient(d_loss, discriminator.trainable_variables), then "
-    "d_opt.apply_gradients(zip(grads, discriminator.trainable_variables)); the same for G with g_opt.",
+    "three updates, one after the other, each with its own tf.GradientTape: D on the real batch alone, then D on "
+    "the fakes alone (scored by the D the first update left), then G on fresh fakes scored by the twice-updated D. "
+    "Each takes the gradient of its own loss with respect to one network's weights and applies it with that "
+    "network's optimizer. Both networks run with training=True.",
+    "d_real_loss = mean BCE(real_label, D(real)); d_fake_loss = mean BCE(0, D(G(z))); g_loss = mean BCE(1, D(G(z))) "
+    "= -mean log D(G(z)), all on logits (tf.nn.sigmoid_cross_entropy_with_logits). Return "
+    "(d_real_loss + d_fake_loss, g_loss), each of D's losses as computed before its own update.",
     "bce = keras.losses.BinaryCrossentropy(from_logits=True)\n"
+    "d_vars = discriminator.trainable_variables\n"
     "with tf.GradientTape() as tape:\n"
     "    real_logit = discriminator(real, training=True)\n"
+    "    d_real_loss = bce(tf.fill(tf.shape(real_logit), real_label), real_logit)\n"
+    "d_opt.apply_gradients(zip(tape.gradient(d_real_loss, d_vars), d_vars))\n"
+    "with tf.GradientTape() as tape:\n"
     "    fake_logit = discriminator(generator(z, training=True), training=True)\n"
-    "    d_loss = (bce(tf.fill(tf.shape(real_logit), real_label), real_logit)\n"
-    "              + bce(tf.zeros_like(fake_logit), fake_logit))\n"
-    "grads = tape.gradient(d_loss, discriminator.trainable_variables)\n"
-    "d_opt.apply_gradients(zip(grads, discriminator.trainable_variables))\n"
+    "    d_fake_loss = bce(tf.zeros_like(fake_logit), fake_logit)\n"
+    "d_opt.apply_gradients(zip(tape.gradient(d_fake_loss, d_vars), d_vars))\n"
     "with tf.GradientTape() as tape:\n"
     "    fake_logit = discriminator(generator(z, training=True), training=True)\n"
     "    g_loss = bce(tf.ones_like(fake_logit), fake_logit)\n"
     "grads = tape.gradient(g_loss, generator.trainable_variables)\n"
     "g_opt.apply_gradients(zip(grads, generator.trainable_variables))\n"
-    "return d_loss, g_loss")
+    "return d_real_loss + d_fake_loss, g_loss")
 
-register(Exercise("02.train_step", train_step, judge=_judge_step, section=SECTION_STEP, hints=_STEP_HINTS))
+register(Exercise("02.train_step", train_step, judge=_judge_step, section=SECTION_STEP, hints=_STEP_HINTS,
+                  time_limit=TRAINING_LIMIT_S, measure=True))
 
 register(Exercise(
-    "02.find_the_bug", train_step, judge=_judge_step, section="'The training step, written out' in notebook 02",
-    hints=("the check says which network changed when it should not have. For each update, list the weights that "
+    "02.find_the_bug", chapter_step, judge=_judge_fixed_step, time_limit=TRAINING_LIMIT_S, measure=True,
+    section="'The training step, written out' in notebook 02",
+    hints=("the verdict says what this step does that the chapter's does not. Read the step one update at a time "
+           "and compare it with the chapter's step: what does each update compute, and what does it change?",
+           "the check says which network changed when it should not have. For each update, list the weights that "
            "tape.gradient differentiates and apply_gradients changes: in D's update only D's, in G's update only "
            "G's.",
            "a model that stacks G and D (z -> G -> D) owns the weights of both: gan.trainable_variables is "
-           "generator.trainable_variables + discriminator.trainable_variables.",
-           "in G's update, differentiate and apply to the generator's weights only:\n"
+           "generator.trainable_variables + discriminator.trainable_variables. In G's update, differentiate and "
+           "apply to the generator's weights only:\n"
            "grads = tape.gradient(g_loss, generator.trainable_variables)\n"
            "g_opt.apply_gradients(zip(grads, generator.trainable_variables))")))

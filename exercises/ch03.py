@@ -102,10 +102,11 @@ def _built_generator(call, z_dim: int | None = None):
 
 
 def _stride_problem(transposed: list) -> str | None:
-    """A message if a transposed convolution's stride is not 2 (notebooks 03 and 07)."""
+    """A message if a transposed convolution's stride is neither 2 (growing the image) nor 1 (refining it at the
+    same size) (notebooks 03 and 07)."""
     for number, layer in enumerate(transposed, 1):
         s = tuple(int(v) for v in layer.strides)
-        if s != (2, 2):
+        if s not in ((2, 2), (1, 1)):
             return (f"your transposed convolution {number} of {len(transposed)} has strides={s}: give every "
                     "transposed convolution strides=2.")
     return None
@@ -128,6 +129,18 @@ def _checkerboard_problem(transposed: list) -> str | None:
     return None
 
 
+def _last_computing_layer(model):
+    """The model's last layer that computes values (not one that only crops, pads, reshapes or drops out)."""
+    import keras
+
+    shaping = tuple(getattr(keras.layers, name) for name in (
+        "Cropping1D", "Cropping2D", "Cropping3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Reshape",
+        "Flatten", "Permute", "Identity", "Dropout", "SpatialDropout2D", "RepeatVector") if hasattr(keras.layers, name))
+    found = _all_layers(model)
+    computing = [layer for layer in found if not isinstance(layer, shaping)]
+    return computing[-1] if computing else found[-1]
+
+
 def _range_problem(model, z: np.ndarray, data: str) -> str | None:
     """A message if the model's outputs are not tanh images in [-1, 1], like the training ``data`` (notebooks 03 and
     07)."""
@@ -135,7 +148,7 @@ def _range_problem(model, z: np.ndarray, data: str) -> str | None:
 
     big = np.asarray(model(30 * z, training=False))          # large latents: the output layer's range shows
     lo, hi = float(np.min(big)), float(np.max(big))
-    last = _all_layers(model)[-1]
+    last = _last_computing_layer(model)
     name = "tanh" if isinstance(last, keras.layers.Activation) and _activation_name(last) == "tanh" else _activation_name(last)
     if lo < -1.0001 or hi > 1.0001:
         return (f"for large latents your model's outputs range from {lo:.3g} to {hi:.3g}: end with "
@@ -162,12 +175,14 @@ def _judge_generator_32(call) -> str | None:
     if not transposed:
         return ("your model has no Conv2DTranspose layer (a dense-only generator draws each pixel on its own): "
                 "project z to a small image, e.g. 8x8, and grow it with stride-2 transposed convolutions.")
-    if len(transposed) < 2:
-        return ("your model has one Conv2DTranspose; grow the image in at least two stride-2 steps "
-                "(e.g. 8 -> 16 -> 32), as the chapter's generator does (7 -> 14 -> 28).")
-    if all(tuple(int(s) for s in layer.strides) == (1, 1) for layer in transposed):
+    growing = [layer for layer in transposed if tuple(int(s) for s in layer.strides) != (1, 1)]
+    if all(tuple(int(s) for s in layer.strides) == (1, 1) for layer in transposed) and len(transposed) > 1:
         return ("every Conv2DTranspose in your model has stride 1, so none of them grows the image: start small "
-                "(e.g. 8x8) and give every transposed convolution strides=2.")
+                "(e.g. 8x8) and give the transposed convolutions that grow it strides=2.")
+    if len(growing) < 2:
+        few = "one Conv2DTranspose" if len(transposed) == 1 else f"{len(growing)} transposed convolution(s) with a stride above 1"
+        return (f"your model has {few}; grow the image in at least two stride-2 steps "
+                "(e.g. 8 -> 16 -> 32), as the chapter's generator does (7 -> 14 -> 28).")
     return _stride_problem(transposed) or _checkerboard_problem(transposed) or _range_problem(model, z, "digits")
 
 
@@ -175,7 +190,8 @@ def _judge_generator_32(call) -> str | None:
 
 def _conv_cases() -> list[tuple]:
     return [(28, 4, 2, "same"), (28, 5, 2, "valid"), (7, 3, 1, "valid"), (13, 4, 2, "same"),
-            (14, 5, 2, "valid"), (9, 3, 3, "same")]
+            (14, 5, 2, "valid"), (9, 3, 3, "same"), (28, 4, 2, "valid"), (32, 2, 2, "valid"), (11, 5, 3, "valid"),
+            (10, 3, 3, "same"), (27, 3, 2, "same"), (64, 4, 4, "valid"), (5, 5, 2, "valid")]
 
 
 def _conv_where(args: tuple) -> str:
@@ -202,7 +218,7 @@ register(Exercise(
            "for i in range(n):\n    counts[i * stride:i * stride + kernel] += 1\nreturn counts")))
 
 register(Exercise(
-    "03.generator_32", generator_32, judge=_judge_generator_32, section=SECTION_NETWORKS,
+    "03.generator_32", generator_32, judge=_judge_generator_32, measure=True, section=SECTION_NETWORKS,
     hints=("start as the chapter's generator does: Dense from z to a small image (8x8 with a few channels), "
            "Reshape, then stride-2 Conv2DTranspose layers that double the size, with a kernel size the stride "
            "divides, and tanh at the end.",

@@ -1,12 +1,13 @@
 """The exercises of notebook 04 (a conditional GAN): an embedding written as a product, and a discriminator that
-uses the label.
+takes the label as one-hot planes stacked on the image (the chapter's D learns an embedding instead).
 
 The discriminator is judged by behaviour. It is built (``make_discriminator(10)``) and called on a few images with
 their labels: it must take ``[image, label]``, give one logit per image, and give different logits for different
 labels, in a way that depends on the image (a score for the label *added* to a score for the image cannot tell a
 matching pair from a mismatched one). Then it is trained for a few seconds on toy images whose class is obvious
 (a bright square at one of ten places): real pairs are (image, its label), fake pairs (image, a wrong label). A
-discriminator that uses the label scores the matching pair above the mismatched one for almost every image.
+discriminator that uses the label scores the matching pair above the mismatched one for almost every image; a slow
+learner gets up to TOY_ROUNDS rounds of training. The label must enter as one-hot planes, without an Embedding.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ SECTION_LABEL = "'Giving the networks the label' in notebook 04"
 SECTION_D = "'Giving the networks the label' and 'The conditional discriminator' in notebook 04"
 
 N_CLASSES = 10
-TOY_STEPS = 150           # training steps of the toy case (each on 32 matching and 32 mismatched pairs)
+TOY_STEPS = 150           # training steps of the toy case per round (each on 32 matching and 32 mismatched pairs)
+TOY_ROUNDS = 4            # rounds at most: a slower learner (e.g. with batch norm) gets up to 600 steps
 TOY_BATCH = 32
 TOY_LR = 1e-3
 TOY_PASS = 0.9            # share of toy images whose matching pair must score above a mismatched one
@@ -38,17 +40,18 @@ def embed(labels, table) -> np.ndarray:
 def make_discriminator(n_classes: int = N_CLASSES):
     """Reference of notebook 04's exercise: a conditional discriminator, inputs [image, label], one logit.
 
-    The label joins the image's features after the convolutions (not as a channel, as in the chapter), and a
-    hidden Dense layer lets the two meet before the logit."""
+    The label enters without a learned embedding: as ``n_classes`` one-hot planes (plane c all ones when the label
+    is c, all zeros otherwise) stacked on the image as channels, (28, 28, 1 + n_classes), before the convolutions."""
     import keras
     from keras import layers
 
     image, label = keras.Input((28, 28, 1)), keras.Input((), dtype="int32")
-    h = layers.LeakyReLU(0.2)(layers.Conv2D(16, 4, strides=2, padding="same")(image))      # 14x14x16
-    h = layers.LeakyReLU(0.2)(layers.Conv2D(32, 4, strides=2, padding="same")(h))          # 7x7x32
-    h = layers.Concatenate()([layers.Flatten()(h), layers.Embedding(n_classes, 50)(label)])
-    h = layers.LeakyReLU(0.2)(layers.Dense(128)(h))                                         # image meets label
-    return keras.Model([image, label], layers.Dense(1)(h))
+    one_hot = layers.Reshape((1, 1, n_classes))(keras.ops.one_hot(label, n_classes))      # (N, 1, 1, n_classes)
+    planes = layers.UpSampling2D(28)(one_hot)                                              # (N, 28, 28, n_classes)
+    h = layers.Concatenate()([image, planes])                                              # (N, 28, 28, 1 + n)
+    h = layers.LeakyReLU(0.2)(layers.Conv2D(16, 4, strides=2, padding="same")(h))           # 14x14x16
+    h = layers.LeakyReLU(0.2)(layers.Conv2D(32, 4, strides=2, padding="same")(h))           # 7x7x32
+    return keras.Model([image, label], layers.Dense(1)(layers.Flatten()(h)))
 
 
 # ---------------------------------------------------------------- the toy case
@@ -69,9 +72,11 @@ def _wrong_labels(labels, rng: np.random.Generator, n_classes: int = N_CLASSES) 
     return ((np.asarray(labels) + rng.integers(1, n_classes, len(labels))) % n_classes).astype("int32")
 
 
-def toy_scores(model, steps: int = TOY_STEPS, seed: int = 0) -> tuple[np.ndarray, np.ndarray, float]:
+def toy_scores(model, steps: int = TOY_STEPS, seed: int = 0, rounds: int = 1,
+               enough: float = 1.0) -> tuple[np.ndarray, np.ndarray, float]:
     """Train ``model`` (inputs [image, label], one logit) to tell matching from mismatched toy pairs for ``steps``
-    steps; return the logits of 100 new images with their own labels and with wrong ones, and the last loss
+    steps, up to ``rounds`` times until the share of matching pairs scored above mismatched ones reaches
+    ``enough``; return the logits of 100 new images with their own labels and with wrong ones, and the last loss
     (notebook 04's exercise)."""
     import keras
     import tensorflow as tf
@@ -90,18 +95,22 @@ def toy_scores(model, steps: int = TOY_STEPS, seed: int = 0) -> tuple[np.ndarray
         return loss
 
     loss = np.nan
+    test_rng = np.random.default_rng(seed + 1)
+    y_test = np.repeat(np.arange(N_CLASSES), 10).astype("int32")
+    x_test, wrong_test = toy_images(y_test, test_rng), _wrong_labels(y_test, test_rng)
     remapping = tf.config.optimizer.get_experimental_options().get("remapping", True)
     tf.config.optimizer.set_experimental_options({"remapping": False})   # its fusions log a harmless error here
     try:
-        for _ in range(steps):
-            y = rng.integers(0, N_CLASSES, TOY_BATCH).astype("int32")
-            loss = float(step(toy_images(y, rng), y, _wrong_labels(y, rng)))
+        for done in range(rounds):
+            for _ in range(steps):
+                y = rng.integers(0, N_CLASSES, TOY_BATCH).astype("int32")
+                loss = float(step(toy_images(y, rng), y, _wrong_labels(y, rng)))
+            right = np.asarray(model([x_test, y_test], training=False), dtype=np.float64).reshape(len(y_test))
+            wrong = np.asarray(model([x_test, wrong_test], training=False), dtype=np.float64).reshape(len(y_test))
+            if not np.isfinite(loss) or np.mean(right > wrong) >= enough:
+                break
     finally:
         tf.config.optimizer.set_experimental_options({"remapping": remapping})
-    y = np.repeat(np.arange(N_CLASSES), 10).astype("int32")
-    x = toy_images(y, rng)
-    right = np.asarray(model([x, y], training=False), dtype=np.float64).reshape(len(y))
-    wrong = np.asarray(model([x, _wrong_labels(y, rng)], training=False), dtype=np.float64).reshape(len(y))
     return right, wrong, loss
 
 
@@ -111,10 +120,22 @@ def _shape_text(shape) -> str:
     return str(tuple(None if s is None else int(s) for s in shape))
 
 
-def _ends_in_sigmoid(model) -> bool:
+SQUASHING = ("sigmoid", "tanh", "softmax", "hard_sigmoid", "hard_tanh", "softsign", "hard_silu", "log_sigmoid")
+
+
+def _final_activation(model) -> str:
+    """The name of the activation the model's last layer applies ('' for none, or a linear one)."""
     last = model.layers[-1]
     activation = getattr(last, "activation", None)
-    return getattr(activation, "__name__", "") == "sigmoid"
+    name = getattr(activation, "__name__", "")
+    return "" if name == "linear" else name
+
+
+def _layers_of(model) -> list:
+    found = []
+    for layer in getattr(model, "layers", []):
+        found += _layers_of(layer) if hasattr(layer, "layers") else [layer]
+    return found
 
 
 def _judge_discriminator(call) -> str | None:
@@ -148,10 +169,11 @@ def _judge_discriminator(call) -> str | None:
         return (f"for 8 images your discriminator outputs shape {out.shape}{per}; it should give one logit per "
                 "image, shape (8, 1) (\"is this a real image of this label?\"), not a score per class: end with "
                 "Dense(1).")
-    if _ends_in_sigmoid(model):
-        return ("your discriminator ends in a sigmoid, so it outputs probabilities between 0 and 1. The series' "
-                "losses take a logit (any real number) and apply the sigmoid themselves: end with Dense(1), no "
-                "activation.")
+    if _final_activation(model) in SQUASHING:
+        squash = _final_activation(model)
+        bounds = "probabilities between 0 and 1" if squash != "tanh" else "numbers between -1 and 1"
+        return (f"your discriminator ends in a {squash}, so it outputs {bounds}. The series' losses take a logit "
+                "(any real number) and apply the sigmoid themselves: end with Dense(1), no activation.")
     if not np.all(np.isfinite(out)):
         return "your discriminator outputs NaN or infinity for ordinary images."
     logits = np.stack([np.asarray(model([x, np.full(8, c, "int32")], training=False), dtype=np.float64)[:, 0]
@@ -164,17 +186,46 @@ def _judge_discriminator(call) -> str | None:
     if np.abs(shift - shift[:1]).max() <= 1e-4 * (1.0 + np.abs(shift).max()):
         return ("your discriminator's logit moves with the label by the same amount for every image: it adds a "
                 "score for the label to a score for the image, so it cannot tell whether an image matches its "
-                "label. Let the label meet the image before a nonlinear layer (as a second image channel, or "
-                "joined to the features with a hidden Dense layer after it).")
-    right, wrong, loss = toy_scores(model)
+                "label. Let the label meet the image before a nonlinear layer: stack its one-hot planes on the "
+                "image, before the convolutions.")
+    problem = _mechanism_problem(model)
+    if problem:
+        return problem
+    right, wrong, loss = toy_scores(model, rounds=TOY_ROUNDS, enough=TOY_PASS)
     if not np.isfinite(loss) or not np.all(np.isfinite(right)) or not np.all(np.isfinite(wrong)):
         return "training your discriminator on the toy pairs made its loss or its logits NaN."
     share = float(np.mean(right > wrong))
     if share < TOY_PASS:
-        return (f"trained for {TOY_STEPS} steps on toy images whose class is obvious (a bright square at one of ten "
-                f"places), with real = (image, its label) and fake = (image, a wrong label), your discriminator "
-                f"scores the matching pair above the mismatched one for {share:.0%} of new images (chance: 50%; "
-                f"a discriminator that uses the label: over {TOY_PASS:.0%}).")
+        return (f"trained for {TOY_STEPS * TOY_ROUNDS} steps on toy images whose class is obvious (a bright square "
+                f"at one of ten places), with real = (image, its label) and fake = (image, a wrong label), your "
+                f"discriminator scores the matching pair above the mismatched one for {share:.0%} of new images "
+                f"(chance: 50%; a discriminator that uses the label: over {TOY_PASS:.0%}).")
+    bound = float(max(np.abs(right).max(), np.abs(wrong).max()))
+    if bound <= 1.0 + 1e-4:
+        return (f"after training, your discriminator's outputs never leave [-1, 1] (the largest is {bound:.3g}): "
+                "does something squash them (tanh, a clip)? The losses take a logit, any real number: end with "
+                "Dense(1), no activation.")
+    return None
+
+
+def _mechanism_problem(model) -> str | None:
+    """A message if the label does not enter as one-hot planes stacked on the image (the exercise's mechanism)."""
+    import keras
+
+    found = _layers_of(model)
+    if any(isinstance(layer, keras.layers.Embedding) for layer in found):
+        return ("your discriminator learns an embedding of the label (an Embedding layer), as the chapter's does. "
+                "This exercise asks for the label without one: as n_classes one-hot planes (plane c all ones when "
+                "the label is c, zeros otherwise) stacked on the image as channels, (28, 28, 1 + n_classes).")
+    convs = [layer for layer in found if isinstance(layer, keras.layers.Conv2D)]
+    if not convs:
+        return ("your discriminator has no Conv2D layer: stack the one-hot planes on the image, (28, 28, "
+                "1 + n_classes), and judge the stack with convolutions, as the chapter's D judges image and plane.")
+    channels = int(convs[0].kernel.shape[2])
+    if channels != 1 + N_CLASSES:
+        return (f"your first convolution sees {channels} channel{'s' if channels != 1 else ''}; with the label as "
+                f"{N_CLASSES} one-hot planes stacked on the image it sees 1 + {N_CLASSES} = {1 + N_CLASSES}: "
+                "concatenate the planes with the image before the first Conv2D.")
     return None
 
 
@@ -197,17 +248,17 @@ register(Exercise(
            "return one_hot @ table")))
 
 register(Exercise(
-    "04.conditional_discriminator", make_discriminator, judge=_judge_discriminator, section=SECTION_D,
-    hints=("the discriminator takes two inputs, [image, label], and gives one logit. The label must change how "
-           "the image is judged, not only shift the score: embed the label (a learned vector per class) and let "
-           "that vector meet the image before a nonlinear layer.",
-           "either as in the chapter: plane = Reshape((28, 28, 1))(Embedding(n_classes, 784)(label)), then "
-           "Concatenate()([image, plane]) and convolutions; or after the convolutions: "
-           "h = LeakyReLU(Dense(128)(Concatenate()([Flatten()(features), Embedding(n_classes, 50)(label)]))), "
-           "then logit = Dense(1)(h).",
+    "04.conditional_discriminator", make_discriminator, judge=_judge_discriminator, time_limit=15.0, section=SECTION_D,
+    hints=("the discriminator takes two inputs, [image, label], and gives one logit. Instead of a learned "
+           "embedding, turn the label into n_classes planes of 28x28, plane c all ones when the label is c and all "
+           "zeros otherwise, stack them on the image as channels, and judge the stack with convolutions.",
+           "keras.ops.one_hot(label, n_classes) has shape (N, n_classes); Reshape((1, 1, n_classes)) makes it a 1x1 "
+           "image with n_classes channels, and UpSampling2D(28) repeats it over 28x28 (keras.ops.broadcast_to "
+           "works too). Concatenate()([image, planes]) gives (N, 28, 28, 1 + n_classes); then Conv2D layers, "
+           "Flatten, Dense(1) with no activation.",
            "image, label = keras.Input((28, 28, 1)), keras.Input((), dtype='int32')\n"
-           "h = layers.LeakyReLU(0.2)(layers.Conv2D(16, 4, strides=2, padding='same')(image))\n"
+           "planes = layers.UpSampling2D(28)(layers.Reshape((1, 1, n_classes))(keras.ops.one_hot(label, n_classes)))\n"
+           "h = layers.Concatenate()([image, planes])\n"
+           "h = layers.LeakyReLU(0.2)(layers.Conv2D(16, 4, strides=2, padding='same')(h))\n"
            "h = layers.LeakyReLU(0.2)(layers.Conv2D(32, 4, strides=2, padding='same')(h))\n"
-           "h = layers.Concatenate()([layers.Flatten()(h), layers.Embedding(n_classes, 50)(label)])\n"
-           "h = layers.LeakyReLU(0.2)(layers.Dense(128)(h))\n"
-           "return keras.Model([image, label], layers.Dense(1)(h))")))
+           "return keras.Model([image, label], layers.Dense(1)(layers.Flatten()(h)))")))

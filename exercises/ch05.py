@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from exercises.checker import Exercise, register
+from exercises.checker import Exercise, TRAINING_LIMIT_S, register
 
 SECTION_W = "'1 · The earth mover's distance' above"
 SECTION_GP = "'3 · The critic and the gradient penalty' above"
@@ -248,7 +248,7 @@ def _judge_critic_step(call) -> str | None:
     import keras
     import tensorflow as tf
 
-    lr, weight = 0.05, 10.0
+    lr, weight = 0.05, 4.0          # not the usual 10: a step that ignores its gp_weight shows it
     rng = np.random.default_rng(31)
     real = rng.normal(size=(64, 2)).astype(np.float32) + 1.0
     z = rng.normal(size=(64, 2)).astype(np.float32)
@@ -290,6 +290,8 @@ def _judge_critic_step(call) -> str | None:
             "pushes real scores up and fake scores down, so its loss is mean C(fake) − mean C(real))": w + weight * gp,
             "mean C(fake) − mean C(real) without the penalty": -w,
             "the loss with the penalty not multiplied by gp_weight": -w + gp,
+            f"the loss with the penalty multiplied by 10, not by the gp_weight passed ({weight:g} in this check)":
+                -w + 10.0 * gp,
             "the loss with the penalty subtracted instead of added": -w - weight * gp,
             "mean C(real) − mean C(fake), the estimate of W: the critic minimizes its negative, plus the penalty": w,
         })
@@ -333,7 +335,7 @@ register(Exercise(
            "return float(np.mean(np.abs(np.sort(a) - np.sort(b))))")))
 
 register(Exercise(
-    "05.gradient_penalty", gradient_penalty, judge=_judge_penalty, section=SECTION_GP,
+    "05.gradient_penalty", gradient_penalty, judge=_judge_penalty, measure=True, section=SECTION_GP,
     hints=("The penalty asks the critic's slope to be 1 at random points between real and fake samples: draw one "
            "α per sample, and differentiate the critic's scores with respect to those points (not its weights).",
            "α ~ U(0, 1) of shape (N, 1, ..., 1); x̂ = α·real + (1 − α)·fake; g = ∇ₓ̂ C(x̂); penalty = the mean over "
@@ -348,7 +350,7 @@ register(Exercise(
            "return tf.reduce_mean((norm - 1.0) ** 2)")))
 
 register(Exercise(
-    "05.critic_step", critic_step, judge=_judge_critic_step, section=SECTION_GP,
+    "05.critic_step", critic_step, judge=_judge_critic_step, time_limit=TRAINING_LIMIT_S, measure=True, section=SECTION_GP,
     hints=("The critic minimizes the negative of its estimate of W plus the weighted penalty: record that loss on a "
            "GradientTape, then take one optimizer step on the critic's weights only.",
            "loss = mean C(G(z)) − mean C(real) + gp_weight · gradient_penalty(critic, real, fake); then "

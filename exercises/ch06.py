@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from exercises.checker import Exercise, _as_array, register
+from exercises.checker import Exercise, _as_array, TRAINING_LIMIT_S, register
 from helpers import metrics
 
 SECTION_BEST = "'The most and the least real handwriting' in notebook 06"
@@ -229,7 +229,81 @@ def _judge_score_climb(call) -> str | None:
     if after <= start:
         return (f"on a small non-linear discriminator 10 steps (lr=0.05) took the mean logit from {start:.4g} to "
                 f"{after:.4g}; gradient ascent should raise it. Recompute the gradient at each step.")
+    for what, model, images, steps, lr in _climb_cases():
+        stats = [np.array(v) for v in model.non_trainable_weights]
+        climbed, problem = _climbed(call, model, images, steps, lr)
+        if problem:
+            return problem
+        if any(not np.array_equal(a, np.array(b)) for a, b in zip(stats, model.non_trainable_weights)):
+            return (f"your function changed the discriminator's batch-normalization statistics ({what}): it ran the "
+                    "discriminator in training mode. Call it with training=False: climbing looks at the "
+                    "discriminator, it does not train it.")
+        expected = _variant(model, images, steps, lr)
+        if np.abs(climbed - expected).max() > CLIMB_ATOL:
+            return _climb_difference(what, model, images, steps, lr, climbed, expected)
     return None
+
+
+CLIMB_ATOL = 2e-4   # pixels: float32 gradients computed in another order differ by far less
+
+
+def _climb_cases() -> list[tuple]:
+    """(in words, a discriminator, images, steps, lr) on which a climb must follow gradient ascent exactly: a
+    linear discriminator, a non-linear one, and the non-linear one with a step so large that pixels reach the
+    clip on the way."""
+    return [("on a linear discriminator, 3 steps, lr=0.02", _linear_discriminator()[0], _images(4, 64, -0.5, 0.5), 3,
+             0.02),
+            ("on a small non-linear discriminator, 7 steps, lr=0.3", _small_discriminator(), _images(5, 67), 7, 0.3),
+            ("on a small non-linear discriminator, 6 steps, lr=4 (pixels reach -1 or 1 on the way)",
+             _small_discriminator(), _images(3, 68, -0.9, 0.9), 6, 4.0)]
+
+
+def _variant(model, images, steps: int, lr: float, kind: str = "") -> np.ndarray:
+    """Gradient ascent as it should be (kind ""), or with one typical mistake, to name what a student's climb does."""
+    import tensorflow as tf
+
+    x = tf.Variable(np.asarray(images, dtype=np.float32))
+    fixed = None
+    for _ in range(steps + 1 if kind == "one_more" else steps):
+        with tf.GradientTape() as tape:
+            logit = model(x, training=False)
+            if kind == "sigmoid":
+                logit = tf.sigmoid(logit)
+            total = tf.reduce_mean(logit) if kind == "mean" else tf.reduce_sum(logit)
+        g = tape.gradient(total, x)
+        if kind == "fixed":
+            fixed = g if fixed is None else fixed
+            g = fixed
+        if kind == "unit":
+            g = g / (tf.norm(tf.reshape(g, (len(images), -1)), axis=1)[:, None, None, None] + 1e-12)
+        step = x + lr * g
+        x.assign(step if kind == "clip_at_end" else tf.clip_by_value(step, -1.0, 1.0))
+    return np.clip(x.numpy(), -1.0, 1.0) if kind == "clip_at_end" else x.numpy()
+
+
+_CLIMB_MISTAKES = {
+    "one_more": "your loop takes one step more than `steps` (range(steps + 1)?)",
+    "clip_at_end": "your pixels are clipped to [-1, 1] once at the end; clip after every step, so that each "
+                   "gradient is taken at an image whose pixels lie in [-1, 1]",
+    "fixed": "your climb uses the gradient of the first step at every step; compute it again at each new image",
+    "unit": "your steps have length lr (the gradient divided by its length); a step is lr times the gradient "
+            "itself, so it is long where the logit is steep",
+    "sigmoid": "your climb raises sigmoid(logit), the probability, whose gradient shrinks as the image looks real; "
+               "climb the logit itself",
+    "mean": "your steps are N times too small: the gradient of the batch's mean logit is each image's gradient "
+            "divided by N; differentiate the sum of the logits, which gives each image its own gradient",
+}
+
+
+def _climb_difference(what: str, model, images, steps, lr, climbed, expected) -> str:
+    """Name the mistake whose climb matches the student's, or say how far the student's images are from the right
+    ones."""
+    for kind, said in _CLIMB_MISTAKES.items():
+        if np.abs(climbed - _variant(model, images, steps, lr, kind)).max() <= CLIMB_ATOL:
+            return f"{what}: {said}."
+    return (f"{what}, your images differ from those of gradient ascent x <- clip(x + lr * d logit / dx, -1, 1) by "
+            f"up to {np.abs(climbed - expected).max():.3g} per pixel. Does each step use the `lr` and `steps` "
+            "given, the gradient of each image's own logit (training=False), and a clip after every step?")
 
 
 # ---------------------------------------------------------------- the register
@@ -242,9 +316,11 @@ def _pairs() -> list[tuple]:
 
 register(Exercise(
     "06.top_k", metrics.top_k,
-    lambda: [(np.array([0.2, 3.0, -1.0, 2.5, 0.0]), 3), (np.random.default_rng(7).normal(size=40), 5)],
+    lambda: [(np.array([0.2, 3.0, -1.0, 2.5, 0.0]), 3), (np.random.default_rng(7).normal(size=40), 5),
+             (np.random.default_rng(300).normal(size=300), 200), (np.random.default_rng(1000).normal(size=1000), 300)],
+    describe=lambda args: f" for {len(args[0])} scores and k={args[1]}" if len(args) == 2 else "",
     section=SECTION_BEST,
-    hints=("sort the indices by score, largest first, and keep the first k.",
+    hints=("sort the indices by score, largest first, and keep the first k (in that order: the best first).",
            "np.argsort sorts ascending: the indices of the largest scores come first when you sort -scores.",
            "return np.argsort(-np.asarray(scores))[:k]")))
 
@@ -257,7 +333,7 @@ register(Exercise(
            "return float(np.corrcoef(rank_a, rank_b)[0, 1])")))
 
 register(Exercise(
-    "06.saliency", saliency, judge=_judge_saliency, section=SECTION_SALIENCY,
+    "06.saliency", saliency, judge=_judge_saliency, measure=True, section=SECTION_SALIENCY,
     hints=("the saliency of a pixel is how strongly the logit reacts to it: the gradient of the logit with "
            "respect to the input image (the weights held fixed), its size only, scaled image by image.",
            "S_k = |d l(x_k) / d x_k| / max over the pixels of |d l(x_k) / d x_k|, one map per image, with "
@@ -270,7 +346,7 @@ register(Exercise(
            "return g / g.max(axis=(1, 2), keepdims=True)")))
 
 register(Exercise(
-    "06.score_climb", score_climb, judge=_judge_score_climb, section=SECTION_CLIMB,
+    "06.score_climb", score_climb, judge=_judge_score_climb, time_limit=TRAINING_LIMIT_S, measure=True, section=SECTION_CLIMB,
     hints=("gradient ascent: move the pixels a small step along the gradient of the logit with respect to them, "
            "compute the gradient again at the new images, repeat; keep the pixels in [-1, 1], and leave the "
            "caller's array alone.",

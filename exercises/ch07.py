@@ -183,9 +183,10 @@ def _judge_generator_64(call) -> str | None:
     problem = _stride_problem(transposed)
     if problem:
         return problem
-    if len(transposed) < 3:
-        found = "no Conv2DTranspose layer" if not transposed else f"{len(transposed)} stride-2 Conv2DTranspose layer(s)"
-        return (f"your model has {found}, so it starts from a {64 >> len(transposed)}x{64 >> len(transposed)} image "
+    growing = [layer for layer in transposed if tuple(int(v) for v in layer.strides) == (2, 2)]
+    if len(growing) < 3:
+        found = "no Conv2DTranspose layer" if not transposed else f"{len(growing)} stride-2 Conv2DTranspose layer(s)"
+        return (f"your model has {found}, so it starts from a {64 >> len(growing)}x{64 >> len(growing)} image "
                 "(or draws pixels with Dense layers); grow it in at least three stride-2 steps, e.g. 8 -> 16 -> 32 "
                 "-> 64, so that a small start keeps the Dense projection small.")
     return _checkerboard_problem(transposed) or _range_problem(model, z, "images")
@@ -213,7 +214,7 @@ register(Exercise(
            "return np.clip(np.round(p), 0, 255).astype(np.uint8)")))
 
 register(Exercise(
-    "07.generator_64", generator_64, judge=_judge_generator_64, section=SECTION_NETWORKS,
+    "07.generator_64", generator_64, judge=_judge_generator_64, measure=True, section=SECTION_NETWORKS,
     hints=("the chapter's generator with one more step: Dense from z to a small image (8x8), Reshape, then three "
            "stride-2 Conv2DTranspose layers with a kernel size the stride divides, 3 filters and tanh in the last.",
            "each stride-2 transposed convolution with padding='same' doubles the side: 8 -> 16 -> 32 -> 64; "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from exercises.checker import Exercise, Caller, _as_array, register
+from exercises.checker import Exercise, Caller, _as_array, TRAINING_LIMIT_S, register
 
 SECTION_SHARPEN = "'Sharpening a 7×7 digit' in notebook 08"
 SECTION_IDEA = "'The idea in one formula' and 'Inversion, written out' in notebook 08"
@@ -242,7 +242,7 @@ register(Exercise(
            "return np.asarray(images).reshape(n, h // factor, factor, w // factor, factor, c).mean(axis=(2, 4))")))
 
 register(Exercise(
-    "08.inversion_loss", inversion_loss, judge=_judge_inversion_loss, section=SECTION_IDEA,
+    "08.inversion_loss", inversion_loss, judge=_judge_inversion_loss, measure=True, section=SECTION_IDEA,
     hints=("two terms for each latent: how far its image is from y on the known pixels only, and how unlikely "
            "the latent is under N(0, I). Keep everything in TensorFlow so that the loss can be differentiated.",
            "loss_i = sum over pixels of mask * (G(z_i) - y_i)^2 + lam * sum over coordinates of z_i^2, with "
@@ -252,7 +252,7 @@ register(Exercise(
            "return fit + lam * tf.reduce_sum(tf.square(z), axis=1)")))
 
 register(Exercise(
-    "08.invert", invert, judge=_judge_invert, section=SECTION_IDEA,
+    "08.invert", invert, judge=_judge_invert, time_limit=TRAINING_LIMIT_S, measure=True, section=SECTION_IDEA,
     hints=("start from z = 0 as a tf.Variable, and repeat: compute the loss of exercise 2 summed over the "
            "batch, its gradient with respect to z, and let Adam take a step.",
            "z <- z - Adam step of d/dz sum_i [sum mask * (G(z_i) - y_i)^2 + lam |z_i|^2], `steps` times, with "

@@ -49,6 +49,8 @@ MISTAKES = {
         lambda d_real, d_fake: np.mean(np.log(d_real)) + np.mean(np.log(d_fake)),      # log D(G(z))
         lambda d_real, d_fake: -(np.mean(np.log(d_real)) + np.mean(np.log(1 - d_fake))),  # the BCE, sign flipped
         lambda d_real, d_fake: np.mean(np.log(d_real) + np.log(1 - d_fake)) / 2,       # halved
+        lambda d_real, d_fake: np.mean(np.log(d_real) + np.log(1 - d_fake)),            # one mean over pairs
+        lambda d_real, d_fake: 2 * np.mean(np.log(np.concatenate([d_real, 1 - d_fake]))),  # one mean over both
     ],
     "01.optimal_discriminator": [
         lambda p_data, p_g: p_g / (p_data + p_g),                    # the fakes' share instead of the data's

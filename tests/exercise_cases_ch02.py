@@ -27,8 +27,8 @@ def _keras_bce():
     return keras.losses.BinaryCrossentropy(from_logits=True)
 
 
-def train_step(generator, discriminator, g_opt, d_opt, real, z, real_label):
-    """Correct: as the chapter writes it, with Keras's BCE (the reference uses tf.nn; both must pass)."""
+def chapter_step(generator, discriminator, g_opt, d_opt, real, z, real_label):
+    """The chapter's step (cell 8), with Keras's BCE: right for find-the-bug, wrong for exercise 2 (one D update)."""
     import tensorflow as tf
     bce = _keras_bce()
     with tf.GradientTape() as tape:
@@ -46,44 +46,81 @@ def train_step(generator, discriminator, g_opt, d_opt, real, z, real_label):
     return d_loss, g_loss
 
 
-def _step(real_target=None, g_target=1.0, saturating=False, apply_g=True):
-    """The student's step with one thing changed: D's real target (None: real_label), G's target, the loss, or G's update."""
+def _split_step(real_target=None, g_target=1.0, saturating=False, apply_g=True, stale=False, d_training=True,
+                fakes_first=False, as_dict=False, fakes_outside_tape=False):
+    """Exercise 2's step (D on the real batch, then D on the fakes, then G), written by a student, with at most one
+    thing changed: D's real target (None: real_label), G's target, G's loss, G's update, G scored on stale fakes,
+    D run without training=True, the order of D's two updates; or written another right way (a dict of losses,
+    the fakes drawn before D's tapes)."""
     def step(generator, discriminator, g_opt, d_opt, real, z, real_label):
         import tensorflow as tf
         bce = _keras_bce()
-        with tf.GradientTape() as tape:
-            real_logit = discriminator(real, training=True)
-            fake_logit = discriminator(generator(z, training=True), training=True)
-            target = real_label if real_target is None else real_target
-            d_loss = bce(tf.fill(tf.shape(real_logit), target), real_logit) + bce(tf.zeros_like(fake_logit), fake_logit)
-        grads = tape.gradient(d_loss, discriminator.trainable_variables)
-        d_opt.apply_gradients(zip(grads, discriminator.trainable_variables))
-        with tf.GradientTape() as tape:
-            fake_logit = discriminator(generator(z, training=True), training=True)
-            if saturating:
-                g_loss = -bce(tf.zeros_like(fake_logit), fake_logit)
-            else:
-                g_loss = bce(tf.fill(tf.shape(fake_logit), g_target), fake_logit)
-        grads = tape.gradient(g_loss, generator.trainable_variables)
+        d_vars = discriminator.trainable_variables
+        d = (lambda x: discriminator(x, training=True)) if d_training else discriminator
+        target = real_label if real_target is None else real_target
+        fake = generator(z, training=True) if fakes_outside_tape else None
+        losses = {}
+        for part in (("fake", "real") if fakes_first else ("real", "fake")):
+            with tf.GradientTape(persistent=stale) as tape:
+                if part == "real":
+                    logit = d(real)
+                    losses[part] = bce(tf.fill(tf.shape(logit), target), logit)
+                else:
+                    logit = d(fake if fake is not None else generator(z, training=True))
+                    losses[part] = bce(tf.zeros_like(logit), logit)
+                    if stale:
+                        g_loss, g_tape = bce(tf.ones_like(logit), logit), tape
+            d_opt.apply_gradients(zip(tape.gradient(losses[part], d_vars), d_vars))
+        if not stale:
+            with tf.GradientTape() as g_tape:
+                logit = d(generator(z, training=True))
+                if saturating:
+                    g_loss = -bce(tf.zeros_like(logit), logit)
+                else:
+                    g_loss = bce(tf.fill(tf.shape(logit), g_target), logit)
+        grads = g_tape.gradient(g_loss, generator.trainable_variables)
         if apply_g:
             g_opt.apply_gradients(zip(grads, generator.trainable_variables))
-        return d_loss, g_loss
+        d_loss = losses["real"] + losses["fake"]
+        return {"d_loss": d_loss, "g_loss": g_loss} if as_dict else (d_loss, g_loss)
     return step
 
 
-def _one_forward_pass(generator, discriminator, g_opt, d_opt, real, z, real_label):
-    """Both losses from one forward pass, TensorFlow-tutorial style: G is scored by D before D's update."""
+def train_step(generator, discriminator, g_opt, d_opt, real, z, real_label):
+    """Correct: exercise 2's step with Keras's BCE (the reference uses tf.nn; both must pass)."""
+    return _split_step()(generator, discriminator, g_opt, d_opt, real, z, real_label)
+
+
+def _split_step_tf_nn(generator, discriminator, g_opt, d_opt, real, z, real_label):
+    """Correct: the same with tf.nn's BCE and one tape per update written out, fakes kept from D's update for G's."""
     import tensorflow as tf
-    bce = _keras_bce()
-    with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-        fake_logit = discriminator(generator(z, training=True), training=True)
-        real_logit = discriminator(real, training=True)
-        d_loss = bce(tf.fill(tf.shape(real_logit), real_label), real_logit) + bce(tf.zeros_like(fake_logit), fake_logit)
-        g_loss = bce(tf.ones_like(fake_logit), fake_logit)
-    d_opt.apply_gradients(zip(d_tape.gradient(d_loss, discriminator.trainable_variables),
-                              discriminator.trainable_variables))
-    g_opt.apply_gradients(zip(g_tape.gradient(g_loss, generator.trainable_variables), generator.trainable_variables))
-    return d_loss, g_loss
+    bce = tf.nn.sigmoid_cross_entropy_with_logits
+    with tf.GradientTape() as tape:
+        logit = discriminator(real, training=True)
+        d_real = tf.reduce_mean(bce(labels=real_label * tf.ones_like(logit), logits=logit))
+    grads = tape.gradient(d_real, discriminator.trainable_variables)
+    d_opt.apply_gradients(zip(grads, discriminator.trainable_variables))
+    with tf.GradientTape() as tape:
+        logit = discriminator(generator(z, training=True), training=True)
+        d_fake = tf.reduce_mean(bce(labels=tf.zeros_like(logit), logits=logit))
+    grads = tape.gradient(d_fake, discriminator.trainable_variables)
+    d_opt.apply_gradients(zip(grads, discriminator.trainable_variables))
+    with tf.GradientTape() as tape:
+        logit = discriminator(generator(z, training=True), training=True)
+        g_loss = -tf.reduce_mean(tf.math.log_sigmoid(logit))
+    grads = tape.gradient(g_loss, generator.trainable_variables)
+    g_opt.apply_gradients(zip(grads, generator.trainable_variables))
+    return float(d_real + d_fake), float(g_loss)
+
+
+def _step(real_target=None, g_target=1.0, saturating=False, apply_g=True):
+    """Exercise 2's step with one thing changed (kept for the tests that name these mistakes by index)."""
+    return _split_step(real_target=real_target, g_target=g_target, saturating=saturating, apply_g=apply_g)
+
+
+def _one_forward_pass(generator, discriminator, g_opt, d_opt, real, z, real_label):
+    """G scored by D on the fakes of D's second update, before that update (G's loss from D's forward pass)."""
+    return _split_step(stale=True)(generator, discriminator, g_opt, d_opt, real, z, real_label)
 
 
 # ---------------------------------------------------------------- 02.find_the_bug: fixes of the given step
@@ -142,8 +179,8 @@ REFERENCES = {
 }
 
 ALSO_CORRECT = {   # other right answers the judge must accept (tests/test_notebook_02.py)
-    "02.train_step": [_given_step(g_update="generator"), _frozen_and_restored],
-    "02.find_the_bug": [_frozen_and_restored, train_step],
+    "02.train_step": [_split_step_tf_nn, _split_step(as_dict=True), _split_step(fakes_outside_tape=True)],
+    "02.find_the_bug": [_frozen_and_restored, chapter_step],
 }
 
 MISTAKES = {
@@ -158,6 +195,9 @@ MISTAKES = {
         _step(apply_g=False),             # G's gradients computed but never applied
         _step(saturating=True),           # the saturating loss log(1 - D(G(z)))
         _one_forward_pass,                # G scored by D before D's update (both from one forward pass)
+        chapter_step,                     # the chapter's cell 8 copied: one D update on the sum of both losses
+        _split_step(fakes_first=True),    # D's two updates in the other order
+        _split_step(d_training=False),    # D called without training=True: its dropout-like layer never acts
     ],
     "02.find_the_bug": [
         _given_step(),                                   # the step as given: G's update also trains D

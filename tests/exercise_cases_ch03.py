@@ -35,6 +35,39 @@ def _functional_generator(z_dim):
     return keras.Model(z, layers.Activation("tanh")(h))
 
 
+def _cropped_generator(z_dim):
+    """Right: 9 -> 18 -> 36, tanh, then Cropping2D to 32x32 as the last layer (it only cuts the border)."""
+    import keras
+    from keras import layers
+
+    return keras.Sequential([keras.Input((z_dim,)), layers.Dense(9 * 9 * 8), layers.ReLU(), layers.Reshape((9, 9, 8)),
+                             layers.Conv2DTranspose(8, 4, strides=2, padding="same", activation="relu"),
+                             layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh"),
+                             layers.Cropping2D(2)])
+
+
+def _refined_generator(z_dim):
+    """Right: two stride-2 transposed convolutions, then a stride-1 one that refines the 32x32 image."""
+    import keras
+    from keras import layers
+
+    return keras.Sequential([keras.Input((z_dim,)), layers.Dense(8 * 8 * 8), layers.ReLU(), layers.Reshape((8, 8, 8)),
+                             layers.Conv2DTranspose(8, 4, strides=2, padding="same", activation="relu"),
+                             layers.Conv2DTranspose(8, 4, strides=2, padding="same", activation="relu"),
+                             layers.Conv2DTranspose(1, 3, strides=1, padding="same", activation="tanh")])
+
+
+def _one_growth_and_a_refinement(z_dim):
+    # 16 -> 32 in one stride-2 step, then a stride-1 layer: only one step grows the image
+    import keras
+    from keras import layers
+
+    return keras.Sequential([keras.Input((z_dim,)), layers.Dense(16 * 16 * 8), layers.ReLU(),
+                             layers.Reshape((16, 16, 8)),
+                             layers.Conv2DTranspose(8, 4, strides=2, padding="same", activation="relu"),
+                             layers.Conv2DTranspose(1, 3, strides=1, padding="same", activation="tanh")])
+
+
 def _dense_only(z_dim):
     import keras
     from keras import layers
@@ -58,6 +91,8 @@ MISTAKES = {
         lambda n, k, s, p: n // s,                                             # floor, padding ignored
         lambda n, k, s, p: -(-n // s) if p == "same" else (n - k) // s,        # the +1 forgotten
         lambda n, k, s, p: (n - k) // s + 1,                                   # 'valid' for both
+        lambda n, k, s, p: -(-n // s) if p == "same" else (n - k + 1) // s,    # 'valid' as floor((n - k + 1) / s)
+        lambda n, k, s, p: -(-n // s) if p == "same" else round((n - k) / s + 1),  # rounded, not floored
     ],
     "03.transpose_overlaps": [
         lambda n, k, s: np.convolve(np.ones(n), np.ones(k)).astype(int),        # stride forgotten
@@ -74,5 +109,14 @@ MISTAKES = {
         _dense_only,                                                           # a dense-only generator
         _fixed_latent_size,                                                    # z_dim ignored: always 100
         lambda z_dim: _generator(z_dim, start=16, steps=1),                    # only one upsampling step
+        _one_growth_and_a_refinement,                                          # one growing step, one refining
     ],
+}
+
+ACCEPTED = {   # other right answers the checks must accept (tests/test_exercises.py)
+    "03.conv_output_size": [
+        lambda n, k, s, p: -(-n // s) if p == "same" else -(-(n - k + 1) // s),   # ceil((n - k + 1) / s)
+        lambda n, k, s, p: int(np.ceil(n / s)) if p == "same" else int(np.floor((n - k) / s)) + 1,
+    ],
+    "03.generator_32": [_cropped_generator, _refined_generator],
 }

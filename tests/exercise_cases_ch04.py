@@ -88,9 +88,77 @@ def one_input(n_classes):
                              layers.LeakyReLU(0.2), layers.Flatten(), layers.Dense(1)])
 
 
+def _planes(n_classes, label, how="upsample"):
+    keras, layers = _layers()
+    if how == "broadcast":     # ones of the image's shape times the one-hot vector: broadcast to 28x28
+        image = keras.ops.ones((1, 28, 28, 1))
+        return layers.Lambda(lambda y: image * keras.ops.reshape(keras.ops.one_hot(y, n_classes),
+                                                                 (-1, 1, 1, n_classes)))(label)
+    if how == "category":
+        encoded = layers.CategoryEncoding(num_tokens=n_classes, output_mode="one_hot")(label)
+        return layers.UpSampling2D(28)(layers.Reshape((1, 1, n_classes))(encoded))
+    return layers.UpSampling2D(28)(layers.Reshape((1, 1, n_classes))(keras.ops.one_hot(label, n_classes)))
+
+
+def one_hot_discriminator(n_classes, how="upsample", batch_norm=False, dropout=0.0, output="dense"):
+    """Right: the label as n_classes one-hot planes stacked on the image, then convolutions (several ways of making
+    the planes; batch norm after the second convolution, as the chapter's D; dropout; a logit from a 1x1 conv)."""
+    keras, layers = _layers()
+    image, label = keras.Input((28, 28, 1)), keras.Input((), dtype="int32")
+    h = layers.Concatenate()([image, _planes(n_classes, label, how)])
+    h = layers.LeakyReLU(0.2)(layers.Conv2D(16, 4, strides=2, padding="same")(h))
+    if dropout:
+        h = layers.Dropout(dropout)(h)
+    h = layers.Conv2D(32, 4, strides=2, padding="same", use_bias=not batch_norm)(h)
+    if batch_norm:
+        h = layers.BatchNormalization()(h)
+    h = layers.LeakyReLU(0.2)(h)
+    if output == "conv":
+        logit = layers.Reshape((1,))(layers.Conv2D(1, 7, padding="valid")(h))
+    else:
+        logit = layers.Dense(1)(layers.Flatten()(h))
+    return keras.Model([image, label], logit)
+
+
+def one_hot_tanh(n_classes):
+    # right planes, but a tanh at the output: numbers in [-1, 1], not a logit
+    keras, layers = _layers()
+    image, label = keras.Input((28, 28, 1)), keras.Input((), dtype="int32")
+    h = layers.Concatenate()([image, _planes(n_classes, label)])
+    h = layers.LeakyReLU(0.2)(layers.Conv2D(16, 4, strides=2, padding="same")(h))
+    return keras.Model([image, label], layers.Dense(1, activation="tanh")(layers.Flatten()(h)))
+
+
+def one_hot_squashed_by_an_op(n_classes):
+    # tanh applied as an operation after Dense(1): the last layer has no activation, the outputs stay in [-1, 1]
+    keras, layers = _layers()
+    image, label = keras.Input((28, 28, 1)), keras.Input((), dtype="int32")
+    h = layers.Concatenate()([image, _planes(n_classes, label)])
+    h = layers.LeakyReLU(0.2)(layers.Conv2D(16, 4, strides=2, padding="same")(h))
+    return keras.Model([image, label], layers.Activation("tanh")(layers.Dense(1)(layers.Flatten()(h))))
+
+
+def one_hot_after_the_convolutions(n_classes):
+    # the one-hot label joined to the features after the convolutions: not the planes the exercise asks for
+    keras, layers = _layers()
+    image, label = keras.Input((28, 28, 1)), keras.Input((), dtype="int32")
+    h = layers.LeakyReLU(0.2)(layers.Conv2D(16, 4, strides=2, padding="same")(image))
+    h = layers.Concatenate()([layers.Flatten()(h), keras.ops.one_hot(label, n_classes)])
+    return keras.Model([image, label], layers.Dense(1)(layers.LeakyReLU(0.2)(layers.Dense(64)(h))))
+
+
 REFERENCES = {
     "04.embed": lambda labels, table: np.take(table, labels, axis=0),
-    "04.conditional_discriminator": channel_discriminator,
+    "04.conditional_discriminator": one_hot_discriminator,
+}
+
+ACCEPTED = {   # other right answers the checks must accept (tests/test_exercises.py)
+    "04.conditional_discriminator": [
+        lambda n: one_hot_discriminator(n, how="broadcast"),
+        lambda n: one_hot_discriminator(n, how="category"),
+        lambda n: one_hot_discriminator(n, batch_norm=True),      # batch norm after the 2nd conv, as the chapter's D
+        lambda n: one_hot_discriminator(n, dropout=0.3, output="conv"),
+    ],
 }
 
 MISTAKES = {
@@ -108,5 +176,9 @@ MISTAKES = {
         label_first,
         one_input,
         label_scales_the_logit,
+        channel_discriminator,            # the chapter's cell copied: a learned embedding as a channel
+        one_hot_tanh,                     # tanh at the output
+        one_hot_squashed_by_an_op,        # tanh after the logit, as its own layer
+        one_hot_after_the_convolutions,   # one-hot joined to the features, not planes on the image
     ],
 }

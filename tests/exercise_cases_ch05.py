@@ -164,5 +164,13 @@ MISTAKES = {
                                        gp=penalty_one_alpha),                                     # one α per batch
         _no_update,                    # the loss computed, the gradient never applied
         _updates_both,                 # the generator updated by the critic's step too
+        lambda c, g, o, r, z, w: _step(c, g, o, r, z, w, lambda r_, f, gp, w_: f - r_ + 10.0 * gp),  # λ hard-coded 10
+    ],
+}
+
+ACCEPTED = {   # other right answers the checks must accept (tests/test_exercises.py)
+    "05.critic_step": [
+        lambda c, g, o, r, z, w: _step(c, g, o, r, z, w, lambda r_, f, gp, w_: w_ * gp - (r_ - f)),   # terms reordered
+        lambda c, g, o, r, z, gp_weight=10.0: step(c, g, o, r, z, gp_weight),                       # a default weight
     ],
 }

@@ -63,23 +63,46 @@ def saliency_in_training_mode(discriminator, images):
 
 # ---------------------------------------------------------------- score climb: a correct answer and wrong ones
 
-def _climb(discriminator, images, steps, lr, direction=1.0, clip=True, sign=False, step_count=None):
+def _climb(discriminator, images, steps, lr, direction=1.0, clip=True, sign=False, step_count=None, mean=False,
+           training=False, clip_at_end=False, fixed=False, unit=False, sigmoid=False, fixed_lr=None):
     import tensorflow as tf
 
     x = tf.Variable(np.asarray(images, "float32"))
+    first = None
     for _ in range(steps if step_count is None else step_count):
         with tf.GradientTape() as tape:
-            logit = tf.reduce_mean(discriminator(x, training=False))
-        g = tape.gradient(logit, x)
-        x.assign_add(direction * lr * (tf.sign(g) if sign else g))
-        if clip:
+            logit = discriminator(x, training=training)
+            logit = tf.sigmoid(logit) if sigmoid else logit
+            total = tf.reduce_mean(logit) if mean else tf.reduce_sum(logit)
+        g = tape.gradient(total, x)
+        if fixed:
+            first = g if first is None else first
+            g = first
+        if unit:
+            g = g / tf.norm(tf.reshape(g, (len(images), -1)), axis=1)[:, None, None, None]
+        x.assign_add(direction * (lr if fixed_lr is None else fixed_lr) * (tf.sign(g) if sign else g))
+        if clip and not clip_at_end:
             x.assign(tf.clip_by_value(x, -1.0, 1.0))
-    return x.numpy()
+    return np.clip(x.numpy(), -1, 1) if clip_at_end else x.numpy()
 
 
 def climb_student(discriminator, images, steps, lr):
-    """Correct: the mean logit instead of the sum only makes each step smaller, and still climbs."""
+    """Correct: the sum of the logits, so that each image gets the gradient of its own logit."""
     return _climb(discriminator, images, steps, lr)
+
+
+def climb_numpy_loop(discriminator, images, steps, lr):
+    """Correct: a NumPy copy updated in a loop, the gradient of each logit taken through a watched constant."""
+    import tensorflow as tf
+
+    x = np.array(images, dtype=np.float32)
+    for _ in range(steps):
+        xt = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            logits = discriminator(xt, training=False)
+        x = np.clip(x + lr * tape.gradient(logits, xt).numpy(), -1.0, 1.0)
+    return x
 
 
 def climb_descending(discriminator, images, steps, lr):
@@ -125,6 +148,8 @@ REFERENCES = {
 
 MISTAKES = {
     "06.top_k": [
+        lambda s, k: np.argpartition(-np.asarray(s), k)[:k],                   # the k largest, not in order
+        lambda s, k: np.argpartition(np.asarray(s), -k)[-k:][::-1],            # the same, from the other end
         lambda s, k: np.argsort(s)[:k],                                        # the k smallest
         lambda s, k: np.argsort(s)[-k:],                                       # largest, but last first
         lambda s, k: np.sort(s)[::-1][:k],                                     # the scores, not their indices
@@ -147,10 +172,18 @@ MISTAKES = {
         climb_signed,                # the sign of the gradient
         climb_one_step,              # ignores `steps`
         climb_in_place,              # changes the input array in place
+        lambda d, x, s, lr: _climb(d, x, s, lr, mean=True),              # the mean logit: steps N times too small
+        lambda d, x, s, lr: _climb(d, x, s, lr, clip_at_end=True),       # clipped once, at the end
+        lambda d, x, s, lr: _climb(d, x, s, lr, fixed=True),             # the gradient computed once
+        lambda d, x, s, lr: _climb(d, x, s, lr, unit=True),              # a unit-length step
+        lambda d, x, s, lr: _climb(d, x, s, lr, fixed_lr=0.05),          # lr hard-coded
+        lambda d, x, s, lr: _climb(d, x, s + 1, lr),                     # range(steps + 1)
+        lambda d, x, s, lr: _climb(d, x, s, lr, training=True),          # D in training mode (its statistics move)
+        lambda d, x, s, lr: _climb(d, x, s, lr, sigmoid=True),           # climbing sigmoid(logit)
     ],
 }
 
 CORRECT_VARIANTS = {
     "06.saliency": [saliency_student],
-    "06.score_climb": [climb_student],
+    "06.score_climb": [climb_student, climb_numpy_loop],
 }
