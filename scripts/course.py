@@ -37,8 +37,7 @@ from exercises.grading import POINTS  # noqa: E402  (after the path: the script 
 
 CHECK = re.compile(r'^(?:verdict\s*=\s*)?check\(\s*"(?P<name>\d\d\.\w+)"\s*,\s*(?P<fn>\w+)\s*\)\s*$', re.M)
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-CONFIG = '''\
-# nbgrader's settings for the course built by the GAN notebook series (scripts/course.py).
+CONFIG = r'''# nbgrader's settings for the course built by the GAN notebook series (scripts/course.py).
 c = get_config()  # noqa: F821
 
 c.CourseDirectory.course_id = "gan-notebooks"
@@ -46,6 +45,9 @@ c.CourseDirectory.course_id = "gan-notebooks"
 c.Execute.timeout = 300
 # On JupyterHub, the exchange folder shared by teacher and students (nbgrader's default):
 # c.Exchange.root = "/srv/nbgrader/exchange"
+# Files collected by hand or from a learning platform, for `nbgrader zip_collect`: each named
+# <student-id>_<notebook>.ipynb, e.g. ada_01_minimax_game_exercises.ipynb, in downloaded/<assignment>/archive/.
+c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^/_]+)_(?P<file_id>\d\d_\w+_exercises\.ipynb)$"
 '''
 
 

@@ -24,15 +24,16 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-pytest.importorskip("nbgrader", reason="nbgrader is in requirements-test.txt: pip install -r requirements-test.txt")
-
-from exercises import EXERCISES  # noqa: E402
-from exercises.grading import POINTS  # noqa: E402
+from exercises import EXERCISES, check, grade, progress
+from exercises.grading import POINTS, ExerciseNotPassed
+from exercises.progress import PROGRESS_ENV, passed_exercises, record_pass
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "scripts" / "course.py"
+NOTEBOOKS_SOLUTIONS = ROOT / "notebooks" / "solutions"
 A01, A03 = "01_minimax_game", "03_dcgan"
 TIMEOUT_S = 20  # the course's cell time limit here (300 s in a built course): the top-level endless loop costs it
 
@@ -114,6 +115,7 @@ def submission(released: dict, source_nb: dict, answers: dict, edits: dict, dele
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> dict:
     """Build the course, release both assignments, collect every student's submission, autograde, export."""
+    pytest.importorskip("nbgrader", reason="nbgrader is in requirements-test.txt: pip install -r requirements-test.txt")
     start = time.monotonic()
     base = tmp_path_factory.mktemp("class")
     course, exchange = base / "course", base / "exchange"
@@ -202,3 +204,121 @@ def test_the_grader_leaves_no_progress_behind(graded):
 
 def test_the_simulated_class_costs_under_five_minutes(graded):
     assert graded["seconds"] < 300
+
+
+# ---------------------------------------------------------------- the build, without running nbgrader
+
+def right_value(d_real, d_fake):
+    return float(np.mean(np.log(d_real)) + np.mean(np.log1p(-d_fake)))
+
+
+def wrong_value(d_real, d_fake):
+    return float(np.mean(np.log(d_real)) + np.mean(np.log(d_fake)))
+
+
+def built(tmp_path: Path, *chapters: str) -> Path:
+    subprocess.run([sys.executable, str(COURSE), "build", "--out", str(tmp_path / "course"), "--chapters", *chapters],
+                   check=True, capture_output=True)
+    return tmp_path / "course"
+
+
+def test_every_exercise_has_points_and_the_teachers_guide_shows_the_same():
+    assert set(POINTS) == set(EXERCISES), "exercises.grading.POINTS must list every exercise, and only those"
+    guide = (ROOT / "docs" / "teachers_guide.md").read_text(encoding="utf-8")
+    shown = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\| (\d\d\.\w+) .*?\| (\d+) \|$", guide, re.M)}
+    assert shown == POINTS
+
+
+def test_every_chapter_becomes_an_assignment_with_a_test_cell_per_exercise_worth_its_points(tmp_path):
+    course = built(tmp_path, *[f"{n:02d}" for n in range(1, 9)])
+    assert (course / "nbgrader_config.py").is_file()
+    found = {}
+    for path in sorted((course / "source").glob("*/*_exercises.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for c in nb["cells"]:
+            meta = c["metadata"]["nbgrader"]
+            if meta["grade"]:
+                name = re.fullmatch(r'grade\("(\d\d\.\w+)", \w+\)', c["source"]).group(1)
+                found[name] = meta["points"]
+                assert meta["locked"] and not meta["solution"]
+    assert found == POINTS
+
+
+def test_each_answer_is_the_solutions_notebooks_code_between_solution_delimiters(tmp_path):
+    course = built(tmp_path, "01", "02", "04")
+    for chapter, grade_id, given, solved in [
+            ("01_minimax_game", "answer_01_value", "def value(d_real, d_fake):", "np.log1p(-d_fake)"),
+            ("02_dense_gan_mnist", "answer_02_find_the_bug", "def train_step_to_fix(", "generator.trainable_variables"),
+            ("04_conditional_gan", "answer_04_conditional_discriminator", 'label = keras.Input((), dtype="int32")',
+             "keras.Model([image, label], logit)")]:
+        nb = json.loads((course / "source" / chapter / f"{chapter}_exercises.ipynb").read_text(encoding="utf-8"))
+        code = next(c["source"] for c in nb["cells"] if c["metadata"]["nbgrader"]["grade_id"] == grade_id)
+        begin, end = code.index("### BEGIN SOLUTION"), code.index("### END SOLUTION")
+        assert given in code[:begin] and solved in code[begin:end]
+        solutions = (NOTEBOOKS_SOLUTIONS / f"{chapter}_solutions.ipynb").read_text(encoding="utf-8")
+        assert json.dumps(solved)[1:-1] in solutions
+
+
+def test_grade_is_check_while_a_student_works(monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    verdict = grade("01.value", wrong_value)
+    assert verdict is not None and not verdict.passed
+
+
+def test_grade_raises_the_verdict_when_graded_and_prints_a_pass(monkeypatch, capsys):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    with pytest.raises(ExerciseNotPassed) as raised:
+        grade("01.value", wrong_value)
+    assert str(raised.value).startswith("[not yet right] Exercise 01.value")
+    assert raised.value._render_traceback_() == [f"ExerciseNotPassed: {raised.value}"]
+    with pytest.raises(ExerciseNotPassed, match=r"\[not attempted\]"):
+        grade("01.value", None)
+    assert grade("01.value", right_value) is None  # a returned value would be read as partial credit
+    assert "[correct] Exercise 01.value" in capsys.readouterr().out
+
+
+def test_a_graded_check_writes_nothing_to_stderr(monkeypatch, capfd):
+    import warnings
+
+    def warns(d_real, d_fake):
+        warnings.warn("a library's warning")
+        print("to stderr", file=sys.stderr)
+        os.write(2, b"a C++ log line\n")
+        return right_value(d_real, d_fake)
+
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    grade("01.value", warns)
+    assert capfd.readouterr().err == ""
+
+
+def test_check_records_a_pass_for_progress_and_nothing_else(monkeypatch, tmp_path):
+    monkeypatch.setenv(PROGRESS_ENV, str(tmp_path / "state" / "progress.json"))
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    check("01.value", wrong_value)
+    assert passed_exercises() == {}
+    check("01.value", right_value)
+    assert list(passed_exercises()) == ["01.value"]
+    shown = str(progress())
+    assert f"Exercises passed on this machine: 1 of {len(EXERCISES)}" in shown
+    assert "01       1 of 4" in shown and "+ value" in shown and "- optimal_discriminator" in shown
+
+
+def test_progress_survives_a_damaged_file_and_an_unwritable_folder(monkeypatch, tmp_path):
+    path = tmp_path / "progress.json"
+    path.write_text("{not json")
+    monkeypatch.setenv(PROGRESS_ENV, str(path))
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    assert passed_exercises() == {} and progress().passed == 0
+    assert record_pass("01.value") and list(passed_exercises()) == ["01.value"]
+    assert not list(tmp_path.glob(".progress-*"))  # the temporary file of the atomic write is gone
+    blocked = tmp_path / "a_file"
+    blocked.write_text("")
+    assert record_pass("01.value", blocked / "progress.json") is False
+    assert check("01.value", right_value).passed  # progress that cannot be written never stops a check
+
+
+def test_nothing_is_recorded_while_a_course_is_graded(monkeypatch, tmp_path):
+    monkeypatch.setenv(PROGRESS_ENV, str(tmp_path / "progress.json"))
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    grade("01.value", right_value)
+    assert not (tmp_path / "progress.json").exists()
