@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.runs import shown
+
 SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 """The file types ``image_files`` picks up (any case); also ``.avif`` when this Pillow reads it."""
 
@@ -83,7 +85,7 @@ class FolderReport:
             return str(path)
 
     def __str__(self) -> str:
-        lines = [f"{self.read:,} pictures read from {self.folder}; {len(self.unreadable):,} unreadable"]
+        lines = [f"{self.read:,} pictures read from {shown(self.folder)}; {len(self.unreadable):,} unreadable"]
         lines += [f"  {self._name(path)}: {why}" for path, why in self.unreadable]
         lines += [f"  {line}" for line in self.kind_lines()]
         return "\n".join(lines)
@@ -324,7 +326,7 @@ def load_folder(folder: str | Path, size: int = 32, colour: bool | None = None, 
                          + report.unreadable_text(NAMED_AT_MOST) + "".join(f"; {k}" for k in report.kind_lines()))
     if verbose:
         kind = "colour" if colour else "grey"
-        print(f"{n:,} images from {folder}, {size}x{size} {kind}, {n * out[0].nbytes / 1e6:.1f} MB, "
+        print(f"{n:,} images from {shown(folder)}, {size}x{size} {kind}, {n * out[0].nbytes / 1e6:.1f} MB, "
               f"read in {time.perf_counter() - start:.1f} s"
               + (f"; skipped {len(report.unreadable)} unreadable: {report.unreadable_text(NAMED_AT_MOST)}"
                  if report.unreadable else ""))

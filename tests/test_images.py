@@ -336,3 +336,12 @@ def test_a_folder_of_only_heic_photos_says_what_to_do(tmp_path):
     (tmp_path / "IMG_1.heic").write_bytes(b"\x00\x00\x00\x18ftypheic")
     with pytest.raises(ValueError, match=r"holds no image files.*1 \.heic file skipped: Pillow cannot read HEIC"):
         images.load_folder(tmp_path)
+
+
+def test_load_folder_prints_the_folder_relative_to_home(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "Pictures").mkdir()
+    _save(tmp_path / "Pictures" / "a.png", np.zeros((20, 20, 3), np.uint8))
+    images.load_folder(tmp_path / "Pictures", size=8, colour=True)
+    out = capsys.readouterr().out
+    assert out.startswith("1 images from ~/Pictures, 8x8 colour") and str(tmp_path) not in out
