@@ -24,6 +24,7 @@ TOY_STEPS = 150           # training steps of the toy case per round (each on 32
 TOY_ROUNDS = 4            # rounds at most: a slower learner (e.g. with batch norm) gets up to 600 steps
 TOY_BATCH = 32
 TOY_LR = 1e-3
+OTHER_N_CLASSES = 7        # a second number of classes: a discriminator that ignores its argument shows it
 TOY_PASS = 0.9            # share of toy images whose matching pair must score above a mismatched one
 
 
@@ -188,7 +189,7 @@ def _judge_discriminator(call) -> str | None:
                 "score for the label to a score for the image, so it cannot tell whether an image matches its "
                 "label. Let the label meet the image before a nonlinear layer: stack its one-hot planes on the "
                 "image, before the convolutions.")
-    problem = _mechanism_problem(model)
+    problem = _mechanism_problem(model, call)
     if problem:
         return problem
     right, wrong, loss = toy_scores(model, rounds=TOY_ROUNDS, enough=TOY_PASS)
@@ -208,8 +209,16 @@ def _judge_discriminator(call) -> str | None:
     return None
 
 
-def _mechanism_problem(model) -> str | None:
-    """A message if the label does not enter as one-hot planes stacked on the image (the exercise's mechanism)."""
+def _first_conv_channels(model) -> int | None:
+    import keras
+
+    convs = [layer for layer in _layers_of(model) if isinstance(layer, keras.layers.Conv2D)]
+    return int(convs[0].kernel.shape[2]) if convs else None
+
+
+def _mechanism_problem(model, call) -> str | None:
+    """A message if the label does not enter as one-hot planes stacked on the image (the exercise's mechanism),
+    for n_classes = 10 and for another number of classes."""
     import keras
 
     found = _layers_of(model)
@@ -226,6 +235,12 @@ def _mechanism_problem(model) -> str | None:
         return (f"your first convolution sees {channels} channel{'s' if channels != 1 else ''}; with the label as "
                 f"{N_CLASSES} one-hot planes stacked on the image it sees 1 + {N_CLASSES} = {1 + N_CLASSES}: "
                 "concatenate the planes with the image before the first Conv2D.")
+    other = call(OTHER_N_CLASSES)
+    seen = _first_conv_channels(other) if isinstance(other, keras.Model) else None
+    if seen != 1 + OTHER_N_CLASSES:
+        return (f"make_discriminator({OTHER_N_CLASSES}) gives a first convolution that sees {seen} channels, where "
+                f"1 + {OTHER_N_CLASSES} = {1 + OTHER_N_CLASSES} were expected: make the planes with the argument "
+                "n_classes, not a fixed 10.")
     return None
 
 

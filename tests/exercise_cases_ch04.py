@@ -180,5 +180,6 @@ MISTAKES = {
         one_hot_tanh,                     # tanh at the output
         one_hot_squashed_by_an_op,        # tanh after the logit, as its own layer
         one_hot_after_the_convolutions,   # one-hot joined to the features, not planes on the image
+        lambda n: one_hot_discriminator(10),  # n_classes ignored: always 10 planes
     ],
 }
