@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.config import cpu_limit
 from helpers.runs import shown
 
 SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
@@ -44,7 +45,11 @@ OTHER_KINDS = {
 """Why a kind of file that is no picture ``load_folder`` reads is skipped, and what to do (notebook 07)."""
 
 READ_THREADS = 4
-"""Files ``load_folder`` reads at once (decoding runs outside Python's lock, so this uses several cores)."""
+"""Files ``load_folder`` reads at once, at most (decoding runs outside Python's lock); no more than the CPUs."""
+
+REDUCE_ABOVE = 8
+"""``load_folder`` first shrinks a picture (by a whole factor, averaging blocks) whose short side is over this many
+times the training side, so a big PNG is not converted at full size (notebook 07)."""
 
 NAMED_AT_MOST = 10
 """``load_folder`` names this many unreadable files, then says how many more (``last_report()`` has them all)."""
@@ -283,6 +288,9 @@ def _read_one(path: Path, size: int, colour: bool, fit: str) -> np.ndarray | str
     """One file as ``prepare`` makes it, or the reason it cannot be read."""
     try:
         img = open_picture(path, 2 * size, "RGB" if colour else "L")   # a JPEG is decoded at a smaller scale
+        factor = min(img.size) // (REDUCE_ABOVE * size)
+        if factor > 1 and img.mode in ("RGB", "RGBA", "L", "LA", "CMYK"):   # a big PNG...: shrunk before converting
+            img = img.reduce(factor)
         return prepare(img, size, colour, fit)
     except UnreadablePicture as err:
         return str(err)
@@ -313,7 +321,7 @@ def load_folder(folder: str | Path, size: int = 32, colour: bool | None = None, 
     start = time.perf_counter()
     out = np.empty((len(files), size, size, 3 if colour else 1), np.uint8)
     n = 0
-    with ThreadPoolExecutor(READ_THREADS) as pool:         # Pillow decodes outside the GIL: files read side by side
+    with ThreadPoolExecutor(max(1, min(READ_THREADS, cpu_limit()))) as pool:         # Pillow decodes outside the GIL: files read side by side
         for path, result in zip(files, pool.map(lambda p: _read_one(p, size, colour, fit), files)):
             if isinstance(result, str):
                 report.unreadable.append((path, result))
