@@ -1,0 +1,168 @@
+"""Notebook 09 (a trained restorer): its words, its parameters, its own code (the U-Net, the PatchGAN, the written
+step against the packaged one), and the verdicts of its exercises."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import exercise_cases_ch09 as cases
+import notebook_text
+from exercises import check
+from exercises.checker import CORRECT, EXERCISES, WRONG
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "09_trained_restorer.ipynb"
+SOLUTIONS = ROOT / "notebooks" / "solutions" / "09_trained_restorer_solutions.ipynb"
+HEADING = "# 09 · A trained restorer"
+MAX_WORDS = 1600
+
+
+def _namespace() -> dict:
+    import keras
+    import tensorflow as tf
+    from keras import layers
+
+    from helpers import repair, train
+
+    return {"np": np, "tf": tf, "keras": keras, "layers": layers, "repair": repair, "train": train,
+            "WIDTH": 8, "L1_WEIGHT": 100.0, "LR": 1e-3}
+
+
+def _function(name: str, namespace: dict):
+    return notebook_text.function(NOTEBOOK, notebook_text.code_cell(NOTEBOOK, f"def {name}("), name, namespace)
+
+
+def test_heading_uses_the_title_of_the_navigation():
+    assert notebook_text.cells(NOTEBOOK, "markdown")[0].split("\n")[0] == HEADING
+    assert "09 A trained restorer" in notebook_text.cells(SOLUTIONS, "markdown")[0]
+
+
+def test_main_path_is_at_most_1600_words():
+    words = sum(len(re.findall(r"\S+", notebook_text.prose(t))) for t in notebook_text.main_path(NOTEBOOK))
+    assert words <= MAX_WORDS, f"{words} words before the summary"
+
+
+def test_no_placeholder_text_is_left():
+    assert not [t for t in notebook_text.cells(NOTEBOOK, "markdown") if "TO BE WRITTEN" in t]
+
+
+def _parameters(fast: bool) -> dict:
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    namespace = {"FAST": fast, "WEIGHTS_DIR": Path("weights"), "runs": type("R", (), {"run_dir": staticmethod(str)})}
+    exec("".join(cell["source"]), namespace)  # noqa: S102
+    return namespace
+
+
+def test_fast_mode_trains_seconds_and_full_mode_fits_ten_minutes():
+    fast, full = _parameters(True), _parameters(False)
+    assert fast["TRAIN_S"] * 6 <= 30 and full["TRAIN_S"] * 6 <= 6 * 60
+    assert fast["N_DIGITS"] >= 100 and full["N_DIGITS"] == 256        # FCD needs 100; 08's held-out digits
+    assert (full["STARTS"], full["STEPS"]) == (8, 200)                  # 08's inversion, as 08 runs it
+    assert full["LOAD_PRETRAINED"] is False and full["RUN"] == "09_trained_restorer"
+
+
+def test_the_unet_maps_28x28_to_28x28_and_its_skips_carry_the_input():
+    import keras
+
+    ns = _namespace()
+    unet = _function("unet", ns)
+    with_skips, without = unet(8), unet(8, skips=False)
+    assert with_skips.output_shape[1:] == without.output_shape[1:] == (28, 28, 1)
+    concats = [layer for layer in with_skips.layers if isinstance(layer, keras.layers.Concatenate)]
+    assert len(concats) == 2 and not [layer for layer in without.layers if isinstance(layer, keras.layers.Concatenate)]
+    assert with_skips.inputs[0] in [t for c in concats for t in c.input]      # the input itself reaches the end
+
+
+def test_the_patch_discriminator_is_conditional_with_18_pixel_patches():
+    import tensorflow as tf
+
+    ns = _namespace()
+    d = _function("patch_discriminator", ns)(8)
+    assert len(d.inputs) == 2 and d.output_shape[1:] == (7, 7, 1)
+    candidate = tf.Variable(tf.zeros((1, 28, 28, 1)))
+    with tf.GradientTape() as tape:
+        verdict = d([tf.zeros((1, 28, 28, 1)), candidate])[0, 3, 3, 0]
+    seen = np.argwhere(tape.gradient(verdict, candidate).numpy()[0, :, :, 0] != 0)
+    assert np.ptp(seen[:, 0]) + 1 == np.ptp(seen[:, 1]) + 1 == 18
+
+
+def test_the_written_step_changes_the_networks_as_the_packaged_step_does():
+    import keras
+
+    from helpers import repair
+
+    ns = _namespace()
+    ns["unet"], ns["patch_discriminator"] = _function("unet", ns), _function("patch_discriminator", ns)
+    make_step = _function("make_step", ns)
+    rng = np.random.default_rng(95)
+    real = rng.uniform(-1, 1, (8, 28, 28, 1)).astype("float32")
+    damaged = repair.hide(real)
+    nets = []
+    for _ in range(2):
+        keras.utils.set_random_seed(3)
+        nets.append((ns["unet"](8), ns["patch_discriminator"](8), keras.optimizers.Adam(1e-3, 0.5),
+                     keras.optimizers.Adam(1e-3, 0.5)))
+    written, packaged = make_step(*nets[0]), repair.make_restorer_step(*nets[1], l1_weight=100.0)
+    for _ in range(3):
+        a, b = written(damaged, real), packaged(damaged, real)
+        assert all(np.isclose(float(a[k]), float(b[k]), rtol=1e-4) for k in a)
+    for w1, w2 in zip(nets[0][0].get_weights(), nets[1][0].get_weights()):
+        assert np.allclose(w1, w2, atol=1e-5)
+
+
+def test_the_notebook_repairs_the_same_digits_as_notebook_08_and_measures_every_method():
+    code = "\n".join(notebook_text.cells(NOTEBOOK, "code"))
+    assert "x_test[:N_DIGITS]" in code and "repair.add_noise(truth, SEED + 2)" in code   # 08's digits and noise
+    for name in ('"mean fill"', '"blur"', '"bicubic"', '"nearest neighbour"', '"inversion"', "fcd=True", "ms=ms",
+                 "load_fashion_mnist", "train.save_trained", "runs.record_run", "peak_memory_gb"):
+        assert name in code, name
+
+
+# ---------------------------------------------------------------- the exercises
+
+def test_every_exercise_of_the_chapter_is_asked_and_solved():
+    names = sorted(n for n in EXERCISES if n.startswith("09."))
+    assert names == ["09.receptive_field", "09.restorer_loss", "09.skip"]
+    notebook_text.assert_exercises_asked_and_solved(NOTEBOOK, SOLUTIONS, names)
+
+
+def test_solutions_open_with_the_chapters_first_code_cell():
+    notebook_text.assert_opens_like_a_chapter(SOLUTIONS)
+
+
+@pytest.mark.parametrize("answer, says", [
+    (cases.loss_swapped, "inputs are swapped"),
+    (cases.loss_judges_real, "judges the real digit"),
+    (cases.loss_saturating, "saturating"),
+    (cases.loss_label_zero, "label 0"),
+    (cases.loss_l2, "squared (L2)"),
+    (cases.loss_weight_on_adversarial, "multiplies the adversarial term"),
+    (cases.loss_l1_only, "no adversarial term"),
+    (cases.loss_unconditioned, "conditional"),
+    (cases.loss_numpy, "not a TensorFlow tensor"),
+    (cases.loss_per_patch, "one number for the batch"),
+])
+def test_restorer_loss_verdicts_say_what_the_code_did(answer, says):
+    verdict = check("09.restorer_loss", answer)
+    assert verdict.status == WRONG and says in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize("answer, says", [
+    (cases.skip_unchanged, "no Concatenate"),
+    (cases.skip_after_output, "(28, 28, 2)"),
+    (cases.skip_dead_branch, "no Concatenate"),
+    (cases.skip_features_twice, "random pictures through"),
+])
+def test_skip_verdicts_say_what_the_network_does(answer, says):
+    verdict = check("09.skip", answer)
+    assert verdict.status == WRONG and says in verdict.message, verdict.message
+
+
+def test_a_residual_skip_is_a_right_answer_too():
+    assert check("09.skip", cases.skip_student).status == CORRECT
