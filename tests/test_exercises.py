@@ -28,11 +28,12 @@ from exercises.checker import CORRECT, EXERCISES, INTERRUPTED, NOT_ATTEMPTED, WR
 
 import exercise_cases_ch01, exercise_cases_ch02, exercise_cases_ch03  # noqa: E401  (tests/: one file per notebook)
 import exercise_cases_ch04, exercise_cases_ch05, exercise_cases_ch06  # noqa: E401
-import exercise_cases_ch07, exercise_cases_ch08  # noqa: E401
+import exercise_cases_ch07, exercise_cases_ch08, exercise_cases_ch09  # noqa: E401
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = (exercise_cases_ch01, exercise_cases_ch02, exercise_cases_ch03, exercise_cases_ch04,
-            exercise_cases_ch05, exercise_cases_ch06, exercise_cases_ch07, exercise_cases_ch08)
+            exercise_cases_ch05, exercise_cases_ch06, exercise_cases_ch07, exercise_cases_ch08,
+            exercise_cases_ch09)
 REFERENCES = {name: fn for chapter in CHAPTERS for name, fn in chapter.REFERENCES.items()}
 MISTAKES = {name: fns for chapter in CHAPTERS for name, fns in chapter.MISTAKES.items()}
 ACCEPTED = {name: fns for chapter in CHAPTERS for name, fns in getattr(chapter, "ACCEPTED", {}).items()}
@@ -407,6 +408,30 @@ def test_the_student_and_the_reference_get_their_own_copies(monkeypatch):
     arrays = [x for _, x in seen] + [data]
     assert len({id(x) for x in arrays}) == 3 and not any(np.shares_memory(a, b) for a in arrays for b in arrays
                                                           if a is not b)
+
+
+# ---------------------------------------------------------------- the stored notebooks show exercises unanswered
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("0*.ipynb")), ids=lambda p: p.stem)
+def test_stored_exercise_cells_show_no_solved_verdict(path):
+    import json
+
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] != "code" or "check(" not in "".join(cell["source"]):
+            continue
+        for output in cell.get("outputs", []):
+            text = "".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/plain", ""))
+            assert "[correct]" not in text, f"{path.name}: a stored check shows a solved exercise: {text[:120]}"
+
+
+def test_the_find_the_bug_cell_is_stored_with_its_symptom_not_its_fix():
+    import json
+
+    nb = json.loads((ROOT / "notebooks" / "02_dense_gan_mnist.ipynb").read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if 'check("02.find_the_bug"' in "".join(c["source"]))
+    stored = "".join("".join(o.get("data", {}).get("text/plain", "")) for o in cell["outputs"])
+    assert stored.startswith("[not yet right] Exercise 02.find_the_bug: the discriminator's weights changed")
+    assert not re.search(r"Only G's weights|only G's|generator.trainable_variables|\bgan\b", stored), stored
 
 
 # ---------------------------------------------------------------- the import graph: helpers never imports exercises
