@@ -459,9 +459,10 @@ def _run_in_thread(fn: Callable, args: tuple, limit: float) -> tuple[str, object
 
 
 def _run(fn: Callable, args: tuple, limit: float, student: bool = True) -> tuple[str, object]:
-    """Call fn(*args) with a time limit; return ("ok", result), ("raised", exception) or ("timeout", limit).
+    """Call fn(*args) with a time limit; return ("ok", result), ("raised", exception) or ("timeout", (limit, seconds it ran)).
 
     ``student``: the student's code, whose prints are kept and whose os._exit() is intercepted."""
+    start = time.monotonic()
     with _student_context(limit) if student else contextlib.nullcontext():
         outcome = None
         if _can_use_alarm():
@@ -471,7 +472,9 @@ def _run(fn: Callable, args: tuple, limit: float, student: bool = True) -> tuple
                 pass
         if outcome is None:
             outcome = _run_in_thread(fn, args, limit)
-    return ("timeout", limit) if outcome[0] == "timeout" else outcome
+    if outcome[0] != "timeout":
+        return outcome
+    return "timeout", (limit, time.monotonic() - start)
 
 
 # ---------------------------------------------------------------- comparing
@@ -693,7 +696,11 @@ def _problem_with_call(name: str, ex: Exercise, outcome: tuple[str, object], wha
     if kind == "ok":
         return None
     if kind == "timeout":
-        limit = value if isinstance(value, (int, float)) else ex.time_limit
+        limit, took = value if isinstance(value, tuple) else (ex.time_limit, ex.time_limit)
+        if took > limit + STUCK_AFTER_S:   # the stop came only when one long call returned
+            return Verdict(name, WRONG, f"{what} did not finish within {limit:.3g} s: it ran {took:.0f} s, most of "
+                                        "it inside one long computation (a huge array operation?) that could be "
+                                        "stopped only when it returned.")
         return Verdict(name, WRONG, f"{what} did not finish within {limit:.3g} s (an endless loop?).")
     if isinstance(value, _Exited):
         return Verdict(name, WRONG, f"{what} called {value.args[0] if value.args else 'os._exit()'}, which would end "

@@ -314,6 +314,7 @@ def test_a_long_c_call_is_reported_on_the_progress_line_and_judged_when_it_ends(
     verdict = check("01.value", stuck)
     out = capsys.readouterr().out
     assert verdict.status == WRONG and "did not finish within 0.5 s" in verdict.message
+    assert "one long computation" in verdict.message
     assert "\rchecking 01.value" in out and "cannot be interrupted" in out and "Restart Kernel" in out
 
 
