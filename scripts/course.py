@@ -2,7 +2,7 @@
 
     python scripts/course.py build                      # writes ../gan-course (beside this clone)
     python scripts/course.py build --out ~/gan-course   # anywhere else
-    python scripts/course.py build --chapters 01 03     # only some chapters
+    python scripts/course.py build --chapters 01 03     # only some chapters (default: every one with exercises)
 
 The course folder gets ``nbgrader_config.py`` and ``source/<NN_chapter>/<NN_chapter>_exercises.ipynb``; from
 there nbgrader's own commands release, collect, grade and export (docs/teachers_guide.md, "Grading with
@@ -71,6 +71,12 @@ def cell(kind: str, text: str, meta: dict | None = None) -> dict:
     if kind == "code":
         new.update(execution_count=None, outputs=[])
     return new
+
+
+def chapters() -> list[str]:
+    """The numbers of the chapters that have a solutions notebook (their exercises make an assignment)."""
+    return sorted(p.name[:2] for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")
+                  if p.name[:2] != "00" and (NOTEBOOKS / "solutions" / f"{p.stem}_solutions.ipynb").is_file())
 
 
 def chapter_files(number: str) -> tuple[Path, Path]:
@@ -250,8 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     cmd = sub.add_parser("build", help="write the course folder")
     cmd.add_argument("--out", type=Path, default=ROOT.parent / "gan-course",
                      help="the course folder (default: gan-course beside this clone)")
-    cmd.add_argument("--chapters", nargs="+", default=[f"{n:02d}" for n in range(1, 9)], metavar="NN",
-                     help="chapters to build (default: 01 to 08)")
+    cmd.add_argument("--chapters", nargs="+", default=chapters(), metavar="NN",
+                     help=f"chapters to build (default: every chapter with exercises, {' '.join(chapters())})")
     args = parser.parse_args(argv)
     out = args.out.expanduser().resolve()
     for path in build(out, args.chapters):

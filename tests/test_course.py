@@ -229,8 +229,8 @@ def wrong_value(d_real, d_fake):
 
 
 def built(tmp_path: Path, *chapters: str) -> Path:
-    subprocess.run([sys.executable, str(COURSE), "build", "--out", str(tmp_path / "course"), "--chapters", *chapters],
-                   check=True, capture_output=True)
+    subprocess.run([sys.executable, str(COURSE), "build", "--out", str(tmp_path / "course"),
+                    *(["--chapters", *chapters] if chapters else [])], check=True, capture_output=True)
     return tmp_path / "course"
 
 
@@ -242,7 +242,7 @@ def test_every_exercise_has_points_and_the_teachers_guide_shows_the_same():
 
 
 def test_every_chapter_becomes_an_assignment_with_a_test_cell_per_exercise_worth_its_points(tmp_path):
-    course = built(tmp_path, *[f"{n:02d}" for n in range(1, 9)])
+    course = built(tmp_path)  # every chapter
     assert (course / "nbgrader_config.py").is_file()
     found = {}
     for path in sorted((course / "source").glob("*/*_exercises.ipynb")):
