@@ -10,8 +10,9 @@ nbgrader"). An assignment is built from three places, never from a copy kept by 
 
 - each exercise's statement: the markdown above its check cell in the chapter (``notebooks/NN_*.ipynb``);
 - its solution: the code of ``notebooks/solutions/NN_*_solutions.ipynb`` that passes the check, with the
-  function's body between nbgrader's ``### BEGIN SOLUTION`` / ``### END SOLUTION`` (the lines the chapter gives
-  the student, e.g. the two inputs of 04's discriminator, stay outside);
+  function's body between nbgrader's ``### BEGIN SOLUTION`` / ``### END SOLUTION`` (what the chapter gives the
+  student stays outside: the first lines of a body, e.g. the two inputs of 04's discriminator, and whole
+  functions beside the exercise's, e.g. 09's ``no_skips``);
 - its test: the chapter's ``check(name, fn)`` becomes ``grade(name, fn)`` (``exercises/grading.py``) in a
   locked, autograded cell worth ``POINTS[name]`` points.
 
@@ -131,11 +132,16 @@ def solution_cell(solution: str, sol_fn: str, fn: str, stub: str) -> tuple[str, 
     stub_lines = stub.splitlines()
     given, blank = given_lines(stub_lines[stub_def.body[0].lineno - 1:stub_def.end_lineno])
     out: list[str] = []
+    given_defs = {node.name: stub_lines[node.lineno - 1:node.end_lineno] for node in stub_tree.body
+                  if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name != fn}
     others = [node for node in tree.body if node is not main and isinstance(
         node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))
         and not (isinstance(node, ast.ImportFrom) and (node.module or "").startswith("exercises"))]
-    if others:  # the solution's own helpers and imports: part of the answer
-        out += [BEGIN] + [line for node in others for line in lines[node.lineno - 1:node.end_lineno]] + [END]
+    for name, text in given_defs.items():  # code the chapter gives beside the exercise (09's no_skips): shown
+        out += text + [""]
+    own = [node for node in others if getattr(node, "name", None) not in given_defs]
+    if own:  # the solution's own helpers and imports: part of the answer
+        out += [BEGIN] + [line for node in own for line in lines[node.lineno - 1:node.end_lineno]] + [END]
     first = main.body[0]
     has_doc = isinstance(first, ast.Expr) and isinstance(getattr(first, "value", None), ast.Constant) \
         and isinstance(first.value.value, str) and len(main.body) > 1

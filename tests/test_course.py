@@ -271,6 +271,25 @@ def test_each_answer_is_the_solutions_notebooks_code_between_solution_delimiters
         assert json.dumps(solved)[1:-1] in solutions
 
 
+def test_code_the_chapter_gives_stays_visible_and_only_the_students_part_is_a_solution():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("course", COURSE)
+    course = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(course)
+    stub = ("def given(width):\n    return width * 2\n\n"
+            "def answer(width):\n    x = given(width)\n    ...  # your code here")
+    solution = ("def given(width):\n    return width * 2\n\ndef helper(v):\n    return v + 1\n\n"
+                "def my_answer(width):\n    x = given(width)\n    return helper(x)")
+    cell, repair = course.solution_cell(solution, "my_answer", "answer", stub)
+    assert not repair
+    assert cell.splitlines() == [
+        "def given(width):", "    return width * 2", "",
+        "### BEGIN SOLUTION", "def helper(v):", "    return v + 1", "### END SOLUTION",
+        "def answer(width):", "    x = given(width)", "    ### BEGIN SOLUTION", "    return helper(x)",
+        "    ### END SOLUTION"]
+
+
 def test_grade_is_check_while_a_student_works(monkeypatch):
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     verdict = grade("01.value", wrong_value)
