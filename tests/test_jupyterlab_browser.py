@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.browser
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "02_dense_gan_mnist.ipynb"
 SHOTS = ROOT / "build" / "browser"

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.browser
+
 HERE = Path(__file__).resolve().parent
 NOTEBOOK = "playground_check.ipynb"
 CHAPTER = HERE.parent / "notebooks" / "01_minimax_game.ipynb"
