@@ -228,8 +228,13 @@ def pass_through_error(model, steps: int = SKIP_STEPS, seed: int = 9) -> float:
         opt.apply_gradients(zip(tape.gradient(loss, fresh.trainable_variables), fresh.trainable_variables))
 
     rng = np.random.default_rng(seed)
-    for _ in range(steps):
-        step(train[rng.integers(0, len(train), 32)])
+    before = tf.config.optimizer.get_experimental_options().get("remapping", True)
+    tf.config.optimizer.set_experimental_options({"remapping": False})   # else TF logs a harmless graph-rewrite error
+    try:
+        for _ in range(steps):
+            step(train[rng.integers(0, len(train), 32)])
+    finally:
+        tf.config.optimizer.set_experimental_options({"remapping": before})
     return float(np.mean((np.asarray(fresh(test, training=False)) - test) ** 2))
 
 

@@ -29,6 +29,7 @@ TITLES = {
     "06_critics_eye": "06 The discriminator as a judge",
     "07_your_own_images": "07 Your own images",
     "08_what_a_generator_knows": "08 What a generator knows",
+    "09_trained_restorer": "09 A trained restorer",
     "A1_training_in_practice": "A1 Training in practice",
 }
 GUARD = [

@@ -30,9 +30,9 @@ def test_appendices_follow_the_numbered_chapters_and_the_last_has_no_next():
     numbered = [s for s in stems if s[:2].isdigit()]
     assert numbered and stems[:len(numbered)] == numbered
     assert all(s[0] == "A" and s[1].isdigit() for s in stems[len(numbered):])
-    assert nav.nav_line("A1_training_in_practice").startswith("[← 08 What a generator knows](08_what_a_generator_knows.ipynb)")
+    assert nav.nav_line("A1_training_in_practice").startswith("[← 09 A trained restorer](09_trained_restorer.ipynb)")
     assert "next:" not in nav.nav_line(stems[-1])
-    assert "next: [A1 Training in practice →](A1_training_in_practice.ipynb)" in nav.nav_line("08_what_a_generator_knows")
+    assert "next: [A1 Training in practice →](A1_training_in_practice.ipynb)" in nav.nav_line("09_trained_restorer")
 
 
 @pytest.mark.parametrize("path", nav.chapters(), ids=lambda p: p.stem)
