@@ -1,10 +1,14 @@
 """Test-session setup shared by the unit tests and nbval: fast mode on, stderr never compared."""
 
 import os
+import tempfile
 
 os.environ.setdefault("GAN_FAST", "1")  # nbval kernels inherit this: every notebook runs in fast mode
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+_SCRATCH = tempfile.mkdtemp(prefix="gan-tests-")
+os.environ.setdefault("GAN_PROGRESS_FILE", os.path.join(_SCRATCH, "progress.json"))   # never the student's own record
+os.environ.setdefault("GAN_RUNS_DIR", os.path.join(_SCRATCH, "runs"))                 # never the student's own runs
 
 try:
     from nbval.plugin import IPyNbCell
