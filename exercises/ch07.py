@@ -70,8 +70,8 @@ def _pictures() -> list[tuple[np.ndarray, int]]:
 def _places(out: np.ndarray, a: np.ndarray) -> list[tuple[int, int]]:
     """Every (top, left) where the picture ``a`` sits, intact, inside ``out``."""
     h, w = a.shape[:2]
-    return [(t, l) for t in range(out.shape[0] - h + 1) for l in range(out.shape[1] - w + 1)
-            if np.array_equal(out[t:t + h, l:l + w], a)]
+    return [(top, left) for top in range(out.shape[0] - h + 1) for left in range(out.shape[1] - w + 1)
+            if np.array_equal(out[top:top + h, left:left + w], a)]
 
 
 def _judge_pad(call) -> str | None:

@@ -151,7 +151,8 @@ def _differences(saved: dict, now: dict, path: str = "") -> list[str]:
 
 def _list_differences(name: str, saved: list, now: list, most: int = 3) -> list[str]:
     """Name what a list setting (layers, variables) has only in the checkpoint, only now, or in another order."""
-    text = lambda x: x if isinstance(x, str) else json.dumps(x)
+    def text(x) -> str:
+        return x if isinstance(x, str) else json.dumps(x)
     old, new = [text(x) for x in saved], [text(x) for x in now]
     gone, added = [x for x in old if x not in new], [x for x in new if x not in old]
     lines = [f"{name}: in the checkpoint, not now: {x}" for x in gone[:most]]
