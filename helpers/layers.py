@@ -319,6 +319,10 @@ class Players(NamedTuple):
     d_opt: object
 
 
+LOSSES = ("gan", "wgan-gp")
+"""The losses a design can train with: the non-saturating GAN (notebook 02) and WGAN-GP (notebook 05)."""
+
+
 @dataclass(frozen=True)
 class Design:
     """A GAN design: both networks, the optimizer, and the training settings that go with them (notebook 02)."""
@@ -333,6 +337,21 @@ class Design:
     jit_compile: bool = False             # compile the training step with XLA (notebook 03)
     n_critic: int = 1                     # WGAN-GP: critic updates per generator update
     gp_weight: float = 0.0                # WGAN-GP: the gradient penalty's weight lambda
+
+    def __post_init__(self) -> None:
+        """Refuse a design that cannot train as written, naming the field to change."""
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss={self.loss!r}: a design's loss is 'gan' or 'wgan-gp'")
+        if self.loss == "gan" and (self.n_critic != 1 or self.gp_weight != 0.0):
+            raise ValueError("n_critic and gp_weight belong to loss='wgan-gp'; a 'gan' design updates D once a step "
+                             "and has no gradient penalty")
+        if self.loss == "wgan-gp" and not (self.n_critic >= 1 and self.gp_weight > 0):
+            raise ValueError(f"a 'wgan-gp' design needs n_critic >= 1 and gp_weight > 0, not {self.n_critic} and "
+                             f"{self.gp_weight}")
+        if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
+            raise ValueError(f"ema_decay={self.ema_decay}: a decay between 0 and 1 (e.g. 0.999), or None")
+        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise ValueError(f"batch_size={self.batch_size!r}: a whole number of at least 1")
 
     @property
     def z_dim(self) -> int:

@@ -286,12 +286,13 @@ def make_wgan_step(generator, critic, g_opt, c_opt, *, n_critic: int = 5, gp_wei
 def make_step(design, players, ema=None) -> GanStep:
     """The step a ``layers.Design`` calls for, for its ``players`` (and weight average ``ema``) (notebook 03)."""
     g, d, g_opt, d_opt = players
+    if ema is not None and design.ema_decay is None:
+        raise ValueError("a weight average (ema) was given, but the design has no ema_decay: set it, e.g. "
+                         "design.replace(ema_decay=0.999), or pass no ema")
     decay = design.ema_decay if design.ema_decay is not None else 0.999
     if design.loss == "wgan-gp":
         return make_wgan_step(g, d, g_opt, d_opt, n_critic=design.n_critic, gp_weight=design.gp_weight,
                               jit_compile=design.jit_compile, ema=ema, ema_decay=decay)
-    if design.loss != "gan":
-        raise ValueError(f"a design's loss is 'gan' or 'wgan-gp', not {design.loss!r}")
     return make_train_step(g, d, g_opt, d_opt, real_label=design.real_label, jit_compile=design.jit_compile,
                            ema=ema, ema_decay=decay)
 

@@ -360,3 +360,20 @@ def test_save_trained_refuses_nan_weights(small_images, tmp_path):
     with pytest.raises(ValueError, match="NaN"):
         train.save_trained(step.generator, tmp_path / "g.keras")
     assert not (tmp_path / "g.keras").exists()
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"loss": "hinge"}, "'gan' or 'wgan-gp'"), ({"n_critic": 5}, "belong to loss='wgan-gp'"), ({"gp_weight": 10.0}, "belong to"),
+    ({"ema_decay": 1.5}, "between 0 and 1"), ({"batch_size": 64.0}, "whole number"),
+])
+def test_a_design_that_cannot_train_as_written_is_refused(changes, message):
+    with pytest.raises(ValueError, match=message):
+        layers.DCGAN.replace(**changes)
+    with pytest.raises(ValueError, match="gp_weight > 0"):
+        layers.WGAN_GP.replace(gp_weight=0.0)
+
+
+def test_a_weight_average_without_a_decay_is_refused():
+    players = SMALL.build()
+    with pytest.raises(ValueError, match="ema_decay"):
+        train.make_step(SMALL, players, ema=train.ema_copy(players.generator))
