@@ -153,22 +153,25 @@ def image_files(folder: str | Path) -> list[Path]:
 def _open_large_jpeg(path: Path, side: int, error: Exception):
     """Open a JPEG over Pillow's pixel limit already reduced by its decoder to about ``side`` pixels, if that is
     small enough; else UnreadablePicture saying how large it is."""
-    from PIL import Image, JpegImagePlugin
+    from PIL import Image
+    from PIL.JpegImagePlugin import JpegImageFile
 
     limit, size = Image.MAX_IMAGE_PIXELS, ""
     try:
-        img = JpegImagePlugin.JpegImageFile(str(path))    # the plugin itself: the header read, no size check yet
+        img = JpegImageFile(str(path))    # the plugin itself: the header read, no size check yet
     except (SyntaxError, OSError, ValueError):             # not a JPEG
         pixels = re.search(r"\((\d+) pixels\)", str(error))
         size = f"{int(pixels[1]) / 1e6:,.0f} Mpx" if pixels else "too many pixels"
     else:
         w, h = img.size
         size = f"{w:,}x{h:,} = {w * h / 1e6:,.0f} Mpx"
-        if side:
-            img.draft("RGB" if img.mode != "L" else "L", (side, side))
+        img.close()
+        for wanted in (side, 1) if side else ():   # about ``side`` pixels; if still too many, the decoder's smallest
+            img = JpegImageFile(str(path))
+            img.draft("RGB" if img.mode != "L" else "L", (wanted, wanted))
             if img.size[0] * img.size[1] <= limit:
                 return img
-        img.close()
+            img.close()
     raise UnreadablePicture(f"{size}, over Pillow's safety limit of {2 * limit / 1e6:,.0f} Mpx; shrink it (e.g. to"
                             " 4,000 pixels on its long side)")
 
@@ -287,7 +290,7 @@ def _check_arguments(size, colour, fit, limit) -> int:
 def _read_one(path: Path, size: int, colour: bool, fit: str) -> np.ndarray | str:
     """One file as ``prepare`` makes it, or the reason it cannot be read."""
     try:
-        img = open_picture(path, 2 * size, "RGB" if colour else "L")   # a JPEG is decoded at a smaller scale
+        img = open_picture(path, REDUCE_ABOVE * size, "RGB" if colour else "L")   # a big JPEG is decoded smaller
         factor = min(img.size) // (REDUCE_ABOVE * size)
         if factor > 1 and img.mode in ("RGB", "RGBA", "L", "LA", "CMYK"):   # a big PNG...: shrunk before converting
             img = img.reduce(factor)

@@ -345,3 +345,13 @@ def test_load_folder_prints_the_folder_relative_to_home(tmp_path, monkeypatch, c
     images.load_folder(tmp_path / "Pictures", size=8, colour=True)
     out = capsys.readouterr().out
     assert out.startswith("1 images from ~/Pictures, 8x8 colour") and str(tmp_path) not in out
+
+
+def test_a_picture_of_ordinary_size_is_prepared_from_its_full_decode(tmp_path):
+    rng = np.random.default_rng(1)
+    Image.fromarray(rng.integers(0, 255, (160, 150, 3), dtype=np.uint8)).save(tmp_path / "a.jpg", quality=90)
+    x = images.load_folder(tmp_path, size=32, colour=True, verbose=False)
+    with Image.open(tmp_path / "a.jpg") as img:
+        img.load()
+        expected = images.prepare(img, 32, True, "crop")
+    np.testing.assert_array_equal(x[0], expected)      # what notebook 07 checks its own preparation against
