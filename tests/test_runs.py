@@ -106,3 +106,13 @@ def test_the_ship_command_runs_from_the_command_line(tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "ship.py"), str(tmp_path / "nothing")],
                             capture_output=True, text=True, env={**os.environ, "GAN_FAST": "0"})
     assert result.returncode != 0 and "no finished run" in result.stderr
+
+
+def test_every_shipped_generator_is_the_file_its_record_names():
+    from helpers.config import WEIGHTS_DIR
+    record = json.loads((WEIGHTS_DIR / "SHIPPED.json").read_text())
+    networks = {p.name for p in WEIGHTS_DIR.glob("*.keras")} - {"mnist_classifier.keras"}   # the metric's, not a run's
+    assert networks == set(record), "every shipped network comes from a run that scripts/ship.py recorded"
+    for name, origin in record.items():
+        assert runs.sha256_of(WEIGHTS_DIR / name) == origin["sha256"], name
+        assert origin["steps"] > 0 and origin["notebook"][:2].isdigit() and origin["scores"], name
