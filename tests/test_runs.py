@@ -98,8 +98,9 @@ def test_no_notebook_saves_into_the_shipped_folder():
         code = "".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
         for line in code.splitlines():
             if "save_trained(" in line:
-                target = line.split("save_trained(", 1)[1].split(",", 1)[1]
-                assert ("RUN /" in target if "runs.run_dir(" in code else "WEIGHTS" not in target), (path.name, line)
+                target = line.split("save_trained(", 1)[1].split(",", 1)[1].strip()
+                assert not target.startswith(("WEIGHTS", "PRETRAINED")), (path.name, line)   # a shipped path
+                assert "runs.run_dir(" in code, path.name                                    # saves in its run folder
 
 
 def test_the_ship_command_runs_from_the_command_line(tmp_path):
