@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from exercises.checker import Caller, Exercise, TRAINING_LIMIT_S, _as_array, register
+from exercises.checker import Caller, Exercise, TRAINING_LIMIT_S, register
 from helpers.repair import receptive_field
 
 SECTION_PATCH = "'The judge: a PatchGAN' in notebook 09"
