@@ -166,3 +166,26 @@ def test_skip_verdicts_say_what_the_network_does(answer, says):
 
 def test_a_residual_skip_is_a_right_answer_too():
     assert check("09.skip", cases.skip_student).status == CORRECT
+
+
+RESTORERS = [f"restorer_{name}{kind}.keras" for name in ("hole", "noise", "7x7") for kind in ("", "_l1")]
+
+
+@pytest.mark.parametrize("name", RESTORERS)
+def test_a_shipped_restorer_repairs_held_out_digits_better_than_doing_nothing(name):
+    import keras
+
+    from helpers import metrics, repair
+    from helpers.config import WEIGHTS_DIR
+    from helpers.data import load_mnist
+
+    path = WEIGHTS_DIR / name
+    if not path.exists():
+        pytest.skip(f"{name} is not shipped yet (python scripts/ship.py ~/gan-runs/09_trained_restorer)")
+    assert path.stat().st_size < 1_000_000
+    (_, _), (x_test, _) = load_mnist(verbose=False)
+    truth = metrics.as_tanh_images(x_test[-200:])
+    damaged = {"hole": repair.hide(truth), "noise": repair.add_noise(truth, 5),
+               "7x7": repair.blocks(np.asarray(repair.downsample(truth)))}[name.split("_")[1].split(".")[0]]
+    fixed = np.clip(keras.models.load_model(path)(damaged, training=False).numpy(), -1, 1)
+    assert np.mean((fixed - truth) ** 2) < 0.7 * np.mean((damaged - truth) ** 2)
