@@ -48,12 +48,13 @@ def run_dir(name: str) -> Path:
 
 
 def shown(path: str | Path | None) -> str:
-    """A path as a reader should see it: relative to the repository or to ``~``, never this machine's absolute
-    path (notebook 02)."""
+    """A path as a reader should see it: relative to the repository, to ``~`` or to the temporary folder (``<tmp>``),
+    never this machine's absolute path (notebook 02)."""
     if path is None:
         return "(no folder)"
     path = Path(path).expanduser().absolute()
-    for base, prefix in ((_REPOSITORY, ""), (Path.home().absolute(), "~/")):
+    for base, prefix in ((_REPOSITORY, ""), (Path.home().absolute(), "~/"),
+                         (Path(tempfile.gettempdir()).absolute(), "<tmp>/")):
         try:
             return prefix + str(path.relative_to(base))
         except ValueError:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import checkpoints, layers, train
+from helpers import checkpoints, layers, runs, train
 
 SMALL = layers.DENSE.replace(generator=layers.DenseG(z_dim=8, hidden=(16,), slope=0.2),
                              discriminator=layers.DenseD(hidden=(16,), slope=0.2, dropout=0.3))
@@ -212,7 +212,7 @@ def test_a_finished_run_resumes_as_finished_and_more_epochs_continue_it(folder, 
     before = files(folder)
     again = run(wrapped, images, folder, epochs=2, verbose=True)
     out = capsys.readouterr().out
-    assert "nothing to train" in out and str(folder) in out
+    assert "nothing to train" in out and runs.shown(folder) in out
     assert calls == [] and int(step.g_opt.iterations) == 8 and files(folder) == before
     assert again == json.loads((folder / "ckpt-8.history.json").read_text()) and again.steps == 8
     more = run(wrapped, images, folder, epochs=3)
@@ -240,7 +240,7 @@ def test_resuming_with_other_settings_is_refused_and_nothing_changes(folder, ima
     with pytest.raises(checkpoints.CheckpointError) as error:
         run(wrapped, images, folder, batch_size=batch_size)
     message = str(error.value)
-    assert str(folder) in message and setting in message and "start afresh" in message
+    assert runs.shown(folder) in message and setting in message and "start afresh" in message
     assert calls == [] and int(step.g_opt.iterations) == 0
     assert_same_variables(step.generator.get_weights(), weights)
     assert files(folder) == before
@@ -293,7 +293,7 @@ def test_when_every_checkpoint_is_damaged_the_error_names_the_folder(folder, ima
     (folder / DATA.format(4)).write_bytes(b"")
     wrapped, calls = counted(small_step(99))
     for _ in range(2):     # the first call finds both damaged; the second finds only damaged-* files
-        with pytest.raises(checkpoints.CheckpointError, match=re.escape(str(folder))) as error:
+        with pytest.raises(checkpoints.CheckpointError, match=re.escape(runs.shown(folder))) as error:
             run(wrapped, images, folder)
         assert "start afresh" in str(error.value)
     assert calls == [] and checkpoints.saved_steps(folder) == []

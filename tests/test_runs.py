@@ -57,6 +57,8 @@ def test_the_default_runs_folder_is_in_the_home_folder_not_in_the_package(monkey
 def test_paths_are_shown_relative_to_the_repository_or_home():
     assert runs.shown(ROOT / "helpers" / "weights" / "a.keras") == "helpers/weights/a.keras"
     assert runs.shown(Path.home() / "gan-runs" / "03_dcgan") == "~/gan-runs/03_dcgan"
+    import tempfile
+    assert runs.shown(Path(tempfile.gettempdir()) / "demo") == "<tmp>/demo"
 
 
 def test_ship_copies_a_finished_run_and_records_where_it_came_from(full_mode, tmp_path):
