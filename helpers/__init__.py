@@ -14,7 +14,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # must precede the first TensorFlow import
 
-from helpers.config import FAST_ENV, fast_mode, peak_memory_gb, setup  # noqa: E402
+from helpers.config import FAST_ENV, fast_mode, peak_memory_gb, setup  # noqa: E402, F401
 
-__all__ = ["FAST_ENV", "fast_mode", "peak_memory_gb", "setup"]
+__all__ = ["peak_memory_gb", "setup"]
 __version__ = "0.1.0"

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from helpers.runs import shown
 
+__all__ = ["CheckpointError"]
+
 KEEP = 2
 """How many of the newest checkpoints a folder keeps."""
 

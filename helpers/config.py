@@ -10,11 +10,13 @@ import sys
 import warnings
 from pathlib import Path
 
+__all__ = ["IMAGE_SHAPE", "N_CLASSES", "WEIGHTS_DIR", "cpu_limit", "describe_cpus", "setup", "peak_memory_gb"]
+
 IMAGE_SHAPE = (28, 28, 1)
-"""The shape of one image everywhere in the series: 28x28 pixels, one channel (notebook 00)."""
+"""The shape of one image everywhere in the series: 28x28 pixels, one channel (notebook 02)."""
 
 N_CLASSES = 10
-"""The number of digit classes (notebook 00)."""
+"""The number of digit classes (notebook 04)."""
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 """The folder of the shipped pretrained models (`.keras` files) and the metric's classifier (notebook 02)."""
@@ -207,7 +209,7 @@ def setup(seed: int = 0, verbose: bool = True) -> bool:
 
 
 def peak_memory_gb() -> float:
-    """The peak resident memory of this process (a notebook's kernel) so far, in GB (10^9 bytes)."""
+    """The peak resident memory of this process (a notebook's kernel) so far, in GB (10^9 bytes) (notebook 07)."""
     import resource
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -34,6 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
+__all__ = ["FASHION_CLASSES", "cache_dir", "cache_path", "load_mnist", "load_fashion_mnist", "mnist_images",
+           "as_tanh_batch"]
+
 Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 Sources = tuple[tuple[str, Callable[[], Arrays]], ...]
 
@@ -152,7 +155,8 @@ class DatasetSpec:
 
 
 def cache_dir() -> Path:
-    """Return the folder of the project's data cache (``$GAN_DATA_DIR``, else ``~/.cache/gan-notebooks``)."""
+    """Return the folder of the project's data cache (``$GAN_DATA_DIR``, else ``~/.cache/gan-notebooks``)
+    (notebook 07)."""
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV]).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
+__all__ = ["gan_wiring", "label_wiring", "transposed_conv_stamp", "earth_mover"]
+
 
 def gan_wiring() -> Figure:
     """How G and D are wired in the game: z -> G -> fake; real and fake -> D -> D(x); the two losses (notebook 01)."""

@@ -23,6 +23,9 @@ import numpy as np
 from helpers.config import cpu_limit
 from helpers.runs import shown
 
+__all__ = ["last_report", "image_files", "first_pictures", "fit_square", "prepare", "load_folder", "sample_picture",
+           "write_patches"]
+
 SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 """The file types ``image_files`` picks up (any case); also ``.avif`` when this Pillow reads it."""
 

@@ -12,6 +12,9 @@ from typing import NamedTuple, Protocol
 
 from helpers.config import IMAGE_SHAPE, N_CLASSES
 
+__all__ = ["dense_generator", "dense_discriminator", "tutorial_generator", "ConvG", "ConvD", "Adam", "Players",
+           "Design", "CLASSIC_DENSE", "DENSE", "TUTORIAL_DCGAN", "DCGAN", "CGAN", "WGAN_GP", "FASHION", "OWN_IMAGES"]
+
 PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1] * IMAGE_SHAPE[2]
 
 
@@ -311,7 +314,7 @@ class Adam:
 
 
 class Players(NamedTuple):
-    """The two networks of a GAN and one optimizer for each (notebook 02)."""
+    """The two networks of a GAN and one optimizer for each (notebook 04)."""
 
     generator: object
     discriminator: object
@@ -378,7 +381,7 @@ class Design:
 
 CLASSIC_DENSE = Design(DenseG(hidden=(128,), slope=0.01), DenseD(hidden=(128,), slope=0.01),
                        Adam(1e-3, beta_1=0.9), batch_size=128)
-"""The classic dense GAN of many first tutorials: one hidden layer of 128 units each, Adam's defaults."""
+"""The classic dense GAN of many first tutorials: one hidden layer of 128 units each, Adam's defaults (notebook 02)."""
 
 DENSE = Design(DenseG(hidden=(256, 512, 1024), slope=0.2), DenseD(hidden=(512, 256), slope=0.2, dropout=0.3),
                Adam(4e-4, beta_1=0.5), batch_size=128, real_label=0.9)

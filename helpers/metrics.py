@@ -18,7 +18,11 @@ import numpy as np
 
 from helpers.data import to_tanh_range
 
+__all__ = ["CLASSIFIER_PATH", "build_classifier", "as_tanh_images", "load_classifier", "features_and_probabilities",
+           "fcd", "evaluate", "summary", "ranks", "spearman", "top_k", "normalize_maps", "halve", "patch_fd"]
+
 CLASSIFIER_PATH = Path(__file__).parent / "weights" / "mnist_classifier.keras"
+"""The shipped classifier that reads digits for the FCD; scripts/train_classifier.py writes it."""
 FEATURE_LAYER = "features"
 MIN_SHARE = 0.05
 

@@ -8,10 +8,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+__all__ = ["to_display", "image_grid", "loss_curves", "tile", "animated_gif"]
+
 
 def to_display(images) -> np.ndarray:
     """Return images as float (N, H, W) or colour (N, H, W, 3) in [0, 1], from uint8 [0, 255] or tanh [-1, 1] input
-    (notebook 00)."""
+    (notebook 07)."""
     x = np.asarray(images)
     if x.ndim == 4 and x.shape[-1] == 1:
         x = x[..., 0]

@@ -19,6 +19,9 @@ import numpy as np
 
 from helpers import metrics
 
+__all__ = ["hole_mask", "hide", "add_noise", "downsample", "blocks", "blur", "read", "scores", "report", "invert",
+           "best_start", "receptive_field", "make_restorer_step", "train_restorer"]
+
 HOLE = 14
 """The side of the missing square of notebook 08's completing, in pixels."""
 

@@ -17,8 +17,7 @@ from pathlib import Path
 
 from helpers.config import WEIGHTS_DIR, fast_mode
 
-__all__ = ["RUNS_ENV", "RUN_RECORD", "SHIPPED_RECORD", "runs_root", "run_dir", "shown", "record_run", "read_run",
-           "sha256_of"]
+__all__ = ["run_dir", "shown", "sha256_of", "record_run", "read_run"]
 
 RUNS_ENV = "GAN_RUNS_DIR"
 """Environment variable naming the folder of a student's runs (default: ``~/gan-runs``) (notebook 02)."""

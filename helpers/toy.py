@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+__all__ = ["Mixture1D", "gaussian", "DATA_1D", "mass_interval", "optimal_discriminator", "value", "non_saturating_loss",
+           "jsd", "wasserstein_1d", "value_at_optimum", "histogram_jsd", "ring_modes", "sample_ring", "mode_coverage",
+           "mlp", "make_gan_step", "train_toy_gan", "generate"]
+
 LOG4 = float(np.log(4.0))
 EPS = 1e-12
 
@@ -156,6 +160,25 @@ def mlp(in_dim: int, out_dim: int, width: int = 64, depth: int = 2, name: str = 
         layers += [keras.layers.Dense(width), keras.layers.LeakyReLU(0.2)]
     layers.append(keras.layers.Dense(out_dim))
     return keras.Sequential(layers, name=name)
+
+
+@dataclass(frozen=True)
+class MLP:
+    """A small MLP as a network spec, so a toy GAN can be a ``layers.Design`` (appendix A2)."""
+
+    in_dim: int
+    out_dim: int
+    width: int = 128
+    depth: int = 3
+
+    @property
+    def z_dim(self) -> int:
+        """The input size: the latent size when the MLP is a generator."""
+        return self.in_dim
+
+    def build(self):
+        """A fresh MLP of this spec."""
+        return mlp(self.in_dim, self.out_dim, self.width, self.depth)
 
 
 def make_gan_step(gen, disc, g_opt, d_opt, loss: str = "non-saturating", pack: int = 1) -> Callable:

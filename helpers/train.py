@@ -27,6 +27,10 @@ from helpers import checkpoints
 from helpers.config import N_CLASSES, WEIGHTS_DIR
 from helpers.data import as_tanh_batch
 
+__all__ = ["TrainingDiverged", "discriminator_loss", "generator_loss", "GanStep", "make_train_step",
+           "interpolation_weights", "gradient_penalty", "make_wgan_step", "make_step", "update_average", "ema_copy",
+           "train_gan", "save_trained", "train_for"]
+
 CHECKPOINT_EVERY_S = 60.0
 """With a checkpoint folder, ``train_gan`` saves at least this often, when interrupted, and when the run ends."""
 
@@ -69,7 +73,7 @@ def generator_loss(fake_logit):
 
 @dataclass(eq=False)
 class GanStep:
-    """A compiled training step and everything it changes; call it as step(real, z[, labels]) (notebook 02)."""
+    """A compiled training step and everything it changes; call it as step(real, z[, labels]) (appendix A1)."""
 
     fn: Callable[..., dict]               # the compiled update: (real, z[, labels]) -> dict of tensors
     generator: Any

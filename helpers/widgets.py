@@ -12,6 +12,8 @@ import io
 
 import numpy as np
 
+__all__ = ["decode", "lerp", "slerp", "LatentExplorer"]
+
 
 def is_conditional(generator) -> bool:
     """True for a conditional generator, which takes [z, label] (notebook 02)."""

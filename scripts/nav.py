@@ -31,6 +31,7 @@ TITLES = {
     "08_what_a_generator_knows": "08 What a generator knows",
     "09_trained_restorer": "09 A trained restorer",
     "A1_training_in_practice": "A1 Training in practice",
+    "A2_which_tricks_help": "A2 Which tricks help",
 }
 GUARD = [
     "import sys\n",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 
 
@@ -26,6 +27,19 @@ def main_path(path: Path) -> list[str]:
 def prose(text: str) -> str:
     """Markdown without the navigation and launch lines."""
     return "\n".join(line for line in text.split("\n") if not line.startswith(("[←", "[![", "[Index]")))
+
+
+def running_text(path: Path) -> str:
+    """The main path as one text, whitespace collapsed: no navigation, list of what you will learn or heading."""
+    text = "\n".join(prose(t) for t in main_path(path))
+    text = re.sub(r"\*\*What you will learn\*\*\n(?:\d\..*\n(?: {3}.*\n)*)+", "", text)
+    text = "\n".join(line for line in text.split("\n") if not line.startswith("#"))
+    return re.sub(r"\s+", " ", text)
+
+
+def checked(path: Path) -> set[str]:
+    """The names of the exercises that the notebook's code cells check."""
+    return set(re.findall(r'\bcheck\("([^"]+)"', "\n".join(cells(path, "code"))))
 
 
 def code_cell(path: Path, defining: str) -> str:
