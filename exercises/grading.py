@@ -31,6 +31,7 @@ POINTS: dict[str, int] = {
     "07.pad_to_square": 1, "07.to_pixels": 1, "07.generator_64": 3,
     "08.downsample": 1, "08.inversion_loss": 2, "08.invert": 3,
     "09.receptive_field": 1, "09.restorer_loss": 2, "09.skip": 3,
+    "A2.paired_interval": 2, "A2.seeds_needed": 1,
 }
 """Points of each exercise in a course: its difficulty in stars (the teacher's guide, "The exercises")."""
 

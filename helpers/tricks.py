@@ -310,9 +310,11 @@ def t_975(df: float) -> float:
 
 
 def metric_of(run: dict, kind: str, raw: bool = False) -> float:
-    """The metric fixed in advance: FCD of the weight average (MNIST) or modes it covers (ring); the raw G's if ``raw``."""
+    """The metric fixed in advance: FCD of the weight average (MNIST) or modes it covers (ring); the raw G's if
+    ``raw``; NaN for a run whose samples could not be scored (its training broke down) (appendix A2)."""
     scores = run["raw" if raw else "average"]
-    return float(scores["fcd"] if kind == "mnist" else scores["modes"])
+    value = scores.get("fcd" if kind == "mnist" else "modes")
+    return float("nan") if value is None else float(value)
 
 
 def compare(values: list[float], baseline: list[float]) -> dict:
@@ -345,9 +347,13 @@ def summarise(runs: list[dict], kind: str) -> list[dict]:
         if not group or not base:
             continue
         values = [metric_of(r, kind, raw) for r in group]
-        row = {"trick": name, "values": values, "steps": group[0]["steps"], **compare(values, base)}
+        scored = [v for v in values if np.isfinite(v)]
+        row = {"trick": name, "values": values, "steps": group[0]["steps"], "broke": len(values) - len(scored),
+               **compare(scored or [np.nan], base)}
         if name == "baseline":
             row["verdict"] = ""
+        elif row["broke"]:
+            row["verdict"] = "hurts"          # a run that breaks down is worse than any score
         elif min(row["diff_low"] * better, row["diff_high"] * better) > 0:
             row["verdict"] = "helps"
         elif max(row["diff_low"] * better, row["diff_high"] * better) < 0:
@@ -364,7 +370,8 @@ def markdown(rows: list[dict], kind: str) -> str:
     lines = [f"| trick | steps | {unit}: each seed | mean ± sd | change from baseline (95% interval) | verdict |",
              "|---|---|---|---|---|---|"]
     for r in rows:
-        each = ", ".join(f"{v:.2f}" if kind == "mnist" else f"{v:.0f}" for v in r["values"])
+        each = ", ".join("broke down" if not np.isfinite(v) else f"{v:.2f}" if kind == "mnist" else f"{v:.0f}"
+                         for v in r["values"])
         lines.append(f"| {r['trick']} | {r['steps']:,} | {each} | {r['mean']:.2f} ± {r['sd']:.2f} | "
                      f"{r['diff']:+.2f} ({r['diff_low']:+.2f} to {r['diff_high']:+.2f}) | {r['verdict']} |")
     return "\n".join(lines)

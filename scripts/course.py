@@ -76,7 +76,7 @@ def cell(kind: str, text: str, meta: dict | None = None) -> dict:
 
 def chapters() -> list[str]:
     """The numbers of the chapters that have a solutions notebook (their exercises make an assignment)."""
-    return sorted(p.name[:2] for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")
+    return sorted(p.name[:2] for p in [*NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"), *NOTEBOOKS.glob("A[0-9]_*.ipynb")]
                   if p.name[:2] != "00" and (NOTEBOOKS / "solutions" / f"{p.stem}_solutions.ipynb").is_file())
 
 

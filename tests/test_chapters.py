@@ -82,7 +82,7 @@ CHAPTERS = [
     }),
     Chapter("09_trained_restorer", ("09.receptive_field", "09.restorer_loss", "09.skip"), grids=1, says_earlier=True),
     Chapter("A1_training_in_practice", has_solutions=False, subtitled=True),
-    Chapter("A2_which_tricks_help", has_solutions=False, subtitled=True, terms={
+    Chapter("A2_which_tricks_help", ("A2.paired_interval", "A2.seeds_needed"), subtitled=True, terms={
         "seed": "**seed**", "weight average": "**weight average**", "momentum": "**momentum**",
     }),
 ]

@@ -28,12 +28,12 @@ from exercises.checker import CORRECT, EXERCISES, INTERRUPTED, NOT_ATTEMPTED, WR
 
 import exercise_cases_ch01, exercise_cases_ch02, exercise_cases_ch03  # noqa: E401  (tests/: one file per notebook)
 import exercise_cases_ch04, exercise_cases_ch05, exercise_cases_ch06  # noqa: E401
-import exercise_cases_ch07, exercise_cases_ch08, exercise_cases_ch09  # noqa: E401
+import exercise_cases_ch07, exercise_cases_ch08, exercise_cases_ch09, exercise_cases_chA2  # noqa: E401
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = (exercise_cases_ch01, exercise_cases_ch02, exercise_cases_ch03, exercise_cases_ch04,
             exercise_cases_ch05, exercise_cases_ch06, exercise_cases_ch07, exercise_cases_ch08,
-            exercise_cases_ch09)
+            exercise_cases_ch09, exercise_cases_chA2)
 REFERENCES = {name: fn for chapter in CHAPTERS for name, fn in chapter.REFERENCES.items()}
 MISTAKES = {name: fns for chapter in CHAPTERS for name, fns in chapter.MISTAKES.items()}
 ACCEPTED = {name: fns for chapter in CHAPTERS for name, fns in getattr(chapter, "ACCEPTED", {}).items()}

@@ -1,0 +1,165 @@
+"""One table of how long each notebook takes, quoted everywhere: README.md, notebooks/00_index.ipynb and
+docs/teachers_guide.md.
+
+    python scripts/run_times.py              # rewrite the time columns of the three tables
+    python scripts/run_times.py --check      # exit 1, naming each table cell that differs
+    python scripts/run_times.py --measure-fast [NN ...]   # time fast-mode runs, store them in docs/run_times.json
+
+Full mode on 2 cores comes from the stored notebooks themselves: each code cell records when it started and
+ended, so a notebook's full-mode time is the span from its first cell to its last (kernel start-up not counted).
+Fast mode and one CPU are measured by commands and kept in docs/run_times.json with the command that made them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+MEASURED = ROOT / "docs" / "run_times.json"
+GUIDE = ROOT / "docs" / "teachers_guide.md"
+README = ROOT / "README.md"
+INDEX = NOTEBOOKS / "00_index.ipynb"
+
+
+def chapters() -> list[Path]:
+    """Every notebook of the series, in order (00, 01 ... 09, A1, A2 ...)."""
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) + sorted(NOTEBOOKS.glob("A[0-9]_*.ipynb"))
+
+
+def _when(stamp: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def full_mode_seconds(path: Path) -> float | None:
+    """The stored run's span, from the first code cell's start to the last one's end; None if it has no record."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    runs = [c["metadata"].get("execution", {}) for c in nb["cells"] if c["cell_type"] == "code"]
+    runs = [r for r in runs if "iopub.execute_input" in r and "shell.execute_reply" in r]
+    if not runs:
+        return None
+    return (_when(runs[-1]["shell.execute_reply"]) - _when(runs[0]["iopub.execute_input"])).total_seconds()
+
+
+def duration(seconds: float | None) -> str:
+    """A time as the tables show it: seconds up to 90, then minutes to the half."""
+    if seconds is None:
+        return "not measured"
+    if seconds < 90:
+        return f"{max(5, 5 * round(seconds / 5)):.0f} s"
+    half_minutes = round(seconds / 30) / 2
+    return f"{half_minutes:g} min"
+
+
+def measured() -> dict:
+    """docs/run_times.json: fast-mode and one-CPU seconds per notebook, with the commands that measured them."""
+    return json.loads(MEASURED.read_text(encoding="utf-8"))
+
+
+def times() -> dict[str, dict[str, str]]:
+    """For each notebook number (00, 01, ..., A2): its full-mode, fast-mode and one-CPU times as table text."""
+    stored = measured()
+    out = {}
+    for path in chapters():
+        number = path.name[:2]
+        out[number] = {"full": duration(full_mode_seconds(path)),
+                       "fast": duration(stored["fast_s"].get(number)),
+                       "one_cpu": duration(stored["one_cpu_s"].get(number))}
+    return out
+
+
+def _cells(row: str) -> list[str]:
+    return [c.strip() for c in row.strip().strip("|").split("|")]
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def rewrite_table(text: str, number_of, columns: dict[str, int], label: str) -> tuple[str, list[str]]:
+    """Set the time columns of every row that ``number_of(first cell)`` names; return the text and what changed."""
+    table, changes, lines = times(), [], text.split("\n")
+    for i, line in enumerate(lines):
+        if not line.startswith("| "):
+            continue
+        cells = _cells(line)
+        number = number_of(cells[0])
+        if number not in table:
+            continue
+        for key, col in columns.items():
+            if cells[col] != table[number][key]:
+                changes.append(f"{label}, {number}, {key}: {cells[col]!r} should be {table[number][key]!r}")
+                cells[col] = table[number][key]
+        lines[i] = _row(cells)
+    return "\n".join(lines), changes
+
+
+def update(check: bool) -> list[str]:
+    """Bring the three tables up to date (or only report, with ``check``); return what differed."""
+    changes = []
+    for path, number_of, columns in (
+        (README, lambda c: c if len(c) == 2 else None, {"full": -2, "fast": -1}),
+        (GUIDE, lambda c: c.split(" · ")[0] if " · " in c else None, {"full": 1, "fast": 2, "one_cpu": 3}),
+    ):
+        text = path.read_text(encoding="utf-8")
+        new, changed = rewrite_table(text, number_of, columns, path.name)
+        changes += changed
+        if changed and not check:
+            path.write_text(new, encoding="utf-8")
+    nb = json.loads(INDEX.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        text = "".join(cell["source"])
+        new, changed = rewrite_table(text, lambda c: c if len(c) == 2 else None, {"full": -2, "fast": -1},
+                                     INDEX.name)
+        changes += changed
+        if changed:
+            lines = new.split("\n")
+            cell["source"] = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+    if changes and not check:
+        INDEX.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return changes
+
+
+def measure_fast(numbers: list[str]) -> None:
+    """Run notebooks top to bottom in fast mode (a copy, outputs thrown away) and store their times."""
+    stored = measured()
+    env = {**os.environ, "GAN_FAST": "1"}
+    for path in chapters():
+        if numbers and path.name[:2] not in numbers:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+                            "--output-dir", tmp, str(path)], check=True, env=env, cwd=NOTEBOOKS,
+                           capture_output=True)
+            seconds = time.perf_counter() - start
+        stored["fast_s"][path.name[:2]] = round(seconds)
+        print(f"{path.name}: {seconds:.0f} s in fast mode", flush=True)
+    MEASURED.write_text(json.dumps(stored, indent=1) + "\n", encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="report what differs, change nothing")
+    parser.add_argument("--measure-fast", nargs="*", metavar="NN", help="time fast-mode runs (all, or these)")
+    args = parser.parse_args()
+    if args.measure_fast is not None:
+        measure_fast(args.measure_fast)
+    changes = update(args.check)
+    for change in changes:
+        print(change)
+    return 1 if changes and args.check else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
