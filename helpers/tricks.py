@@ -17,7 +17,7 @@ from helpers.layers import DCGAN, Adam, Design
 from helpers.toy import MLP
 
 __all__ = ["Trick", "TRICKS", "trick", "MNIST_BASE", "RING_BASE", "RING_TRICKS", "make_tricks_step", "train_arm",
-           "compare", "summarise", "markdown"]
+           "compare", "summarise", "markdown", "t_975"]
 
 LOSSES = ("gan", "hinge")
 
@@ -118,7 +118,7 @@ def minibatch_std_layer():
         """Appends mean over features of the standard deviation over the batch, as a constant channel."""
 
         def call(self, x):
-            spread = ops.mean(ops.std(x, axis=0))
+            spread = ops.mean(ops.sqrt(ops.var(x, axis=0) + 1e-8))   # + 1e-8: a finite gradient at 0 spread
             extra = ops.ones_like(x[..., :1]) * spread
             return ops.concatenate([x, extra], axis=-1)
 

@@ -91,6 +91,16 @@ def test_minibatch_std_adds_one_channel_holding_the_batch_spread():
     assert np.allclose(y[..., 2], x.std(axis=0).mean(), atol=1e-5)
 
 
+def test_minibatch_std_passes_a_finite_gradient_when_the_batch_does_not_vary():
+    import tensorflow as tf
+
+    layer = tricks.minibatch_std_layer()
+    x = tf.Variable(np.ones((4, 3, 3, 2), "float32"))
+    with tf.GradientTape() as tape:
+        total = tf.reduce_sum(layer(x))
+    assert np.all(np.isfinite(tape.gradient(total, x).numpy()))
+
+
 def test_spectral_norm_and_minibatch_std_rebuild_the_discriminator():
     from keras import layers as kl
 
