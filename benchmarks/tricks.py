@@ -1,7 +1,7 @@
 """Which training tricks help? Each trick alone on one baseline, several seeds, one time budget (appendix A2).
 
-    python benchmarks/tricks.py ring             # the ring of 8 Gaussians: 13 tricks x 5 seeds (about 20 minutes)
-    python benchmarks/tricks.py mnist            # notebook 03's DCGAN: 16 tricks x 3 seeds (about 60 minutes)
+    python benchmarks/tricks.py ring             # the ring of 8 Gaussians: 12 tricks x 5 seeds (about 20 minutes on 2 cores)
+    python benchmarks/tricks.py mnist            # notebook 03's DCGAN: 16 tricks x 3 seeds (about 80 minutes on 2 cores)
     python benchmarks/tricks.py mnist --budget 30 --seeds 1    # a quick look
     python benchmarks/tricks.py summary          # the tables from the stored results
 
