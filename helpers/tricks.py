@@ -149,7 +149,7 @@ def discriminator_with(d, spectral_norm: bool = False, minibatch_std: bool = Fal
 # ---------------------------------------------------------------- the step
 
 def augment(x, seed):
-    """Shift each image by up to 1/8 of its side and blank a square of half its side, at random (appendix A2).
+    """Shift each image by up to 1/8 of its side and blank a square of just under half its side, at random (appendix A2).
 
     Pixels shifted in and blanked take the background value -1; both operations pass gradients to ``x``.
     """
