@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from exercises.grading import POINTS  # noqa: E402  (after the path: the script runs from a clone)
 
-CHECK = re.compile(r'^(?:verdict\s*=\s*)?check\(\s*"(?P<name>\d\d\.\w+)"\s*,\s*(?P<fn>\w+)\s*\)\s*$', re.M)
+CHECK = re.compile(r'^(?:verdict\s*=\s*)?check\(\s*"(?P<name>[0-9A][0-9]\.\w+)"\s*,\s*(?P<fn>\w+)\s*\)\s*$', re.M)
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 CONFIG = r'''# nbgrader's settings for the course built by the GAN notebook series (scripts/course.py).
 c = get_config()  # noqa: F821
@@ -48,7 +48,7 @@ c.Execute.timeout = 300
 # c.Exchange.root = "/srv/nbgrader/exchange"
 # Files collected by hand or from a learning platform, for `nbgrader zip_collect`: each named
 # <student-id>_<notebook>.ipynb, e.g. ada_01_minimax_game_exercises.ipynb, in downloaded/<assignment>/archive/.
-c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^/_]+)_(?P<file_id>\d\d_\w+_exercises\.ipynb)$"
+c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^/_]+)_(?P<file_id>[0-9A][0-9]_\w+_exercises\.ipynb)$"
 '''
 
 

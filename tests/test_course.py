@@ -237,7 +237,7 @@ def built(tmp_path: Path, *chapters: str) -> Path:
 def test_every_exercise_has_points_and_the_teachers_guide_shows_the_same():
     assert set(POINTS) == set(EXERCISES), "exercises.grading.POINTS must list every exercise, and only those"
     guide = (ROOT / "docs" / "teachers_guide.md").read_text(encoding="utf-8")
-    shown = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\| (\d\d\.\w+) .*?\| (\d+) \|$", guide, re.M)}
+    shown = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\| ([0-9A][0-9]\.\w+) .*?\| (\d+) \|$", guide, re.M)}
     assert shown == POINTS
 
 
@@ -250,7 +250,7 @@ def test_every_chapter_becomes_an_assignment_with_a_test_cell_per_exercise_worth
         for c in nb["cells"]:
             meta = c["metadata"]["nbgrader"]
             if meta["grade"]:
-                name = re.fullmatch(r'grade\("(\d\d\.\w+)", \w+\)', c["source"]).group(1)
+                name = re.fullmatch(r'grade\("([0-9A][0-9]\.\w+)", \w+\)', c["source"]).group(1)
                 found[name] = meta["points"]
                 assert meta["locked"] and not meta["solution"]
     assert found == POINTS
