@@ -178,7 +178,7 @@ REFERENCES = {
     "02.find_the_bug": _given_step(g_update="generator"),
 }
 
-ALSO_CORRECT = {   # other right answers the judge must accept (tests/test_notebook_02.py)
+ACCEPTED = {   # other right answers the checks must accept (tests/test_exercises.py)
     "02.train_step": [_split_step_tf_nn, _split_step(as_dict=True), _split_step(fakes_outside_tape=True)],
     "02.find_the_bug": [_frozen_and_restored, chapter_step],
 }
@@ -204,5 +204,18 @@ MISTAKES = {
         _given_step(g_update="freeze"),                  # D frozen for G's update, never unfrozen: D stops learning
         _given_step(saturating=True),                    # the wrong line "fixed": G's loss changed, the bug kept
         _given_step(g_update="generator", optimizer="d_opt"),   # G's update moved to d_opt
+    ],
+}
+
+VERDICTS = {   # a wrong answer, and what its verdict must say it did (tests/test_exercises.py)
+    "02.train_step": [
+        (MISTAKES["02.train_step"][0], "Is the real label applied?"),
+        (MISTAKES["02.train_step"][1], "trained to make its fakes look fake"),
+        (MISTAKES["02.train_step"][2], "your generator's weights did not change in step 1"),
+        (MISTAKES["02.train_step"][3], "saturating loss log(1 - D(G(z)))"),
+        (MISTAKES["02.train_step"][4], "scoring the fakes with D as it was before its update"),
+    ],
+    "02.find_the_bug": [
+        (MISTAKES["02.find_the_bug"][1], "discriminator is left frozen"),
     ],
 }

@@ -183,3 +183,14 @@ MISTAKES = {
         lambda n: one_hot_discriminator(10),  # n_classes ignored: always 10 planes
     ],
 }
+
+VERDICTS = {   # a wrong answer, and what its verdict must say it did (tests/test_exercises.py)
+    "04.conditional_discriminator": [
+        (label_ignored, "gives the same logit for every label: the label never reaches it"),
+        (ten_outputs, "10 numbers per image"),
+        (sigmoid_at_the_output, "ends in a sigmoid"),
+        (label_joined_at_the_logit, "by the same amount for every image"),
+        (label_first, "the label first"),
+        (one_input, "takes 1 input"),
+    ],
+}

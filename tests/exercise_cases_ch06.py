@@ -183,7 +183,24 @@ MISTAKES = {
     ],
 }
 
-CORRECT_VARIANTS = {
+ACCEPTED = {   # other right answers the checks must accept (tests/test_exercises.py)
     "06.saliency": [saliency_student],
     "06.score_climb": [climb_student, climb_numpy_loop],
+}
+
+VERDICTS = {   # a wrong answer, and what its verdict must say it did (tests/test_exercises.py)
+    "06.saliency": [
+        (saliency_signed, "negative values"),
+        (saliency_one_maximum, "one maximum for the whole batch"),
+        (saliency_not_normalized, "your maps are not normalized: the largest value of map 0 is"),
+        (saliency_of_the_weights, "one 28x28 map per image"),
+        (saliency_in_training_mode, "training=False"),
+    ],
+    "06.score_climb": [
+        (climb_descending, "are you descending instead of climbing?"),
+        (climb_without_clipping, "your images leave [-1, 1]"),
+        (climb_signed, "sign of the gradient"),
+        (climb_one_step, "`steps` steps"),
+        (climb_in_place, "changed the `images` it was given"),
+    ],
 }

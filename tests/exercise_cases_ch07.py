@@ -1,5 +1,5 @@
 """Notebook 07's exercises for the tests: a correct answer for each, other correct ones, and plausible wrong ones,
-written as a student would get them wrong (used by tests/test_exercises.py and tests/test_notebook_07.py)."""
+written as a student would get them wrong (used by tests/test_exercises.py)."""
 
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ REFERENCES = {
     "07.generator_64": ch07.generator_64,
 }
 
-CORRECT_VARIANTS = {
+ACCEPTED = {   # other right answers the checks must accept (tests/test_exercises.py)
     "07.pad_to_square": [pad_with_np_pad],
     "07.to_pixels": [pixels_rint],
     "07.generator_64": [_functional_generator, lambda z_dim: _generator(z_dim)],
@@ -161,5 +161,33 @@ MISTAKES = {
         lambda z_dim: _generator(z_dim, activation="sigmoid"),                 # images in [0, 1]
         lambda z_dim: _generator(z_dim, start=7),                              # 7 -> 56: the digits' start
         _fixed_latent_size,                                                    # z_dim ignored: always 100
+    ],
+}
+
+VERDICTS = {   # a wrong answer, and what its verdict must say it did (tests/test_exercises.py)
+    "07.pad_to_square": [
+        (pad_bottom_right, "centre it: top = (S - H) // 2 = 1"),
+        (pad_half_each_side, "leave the square one row short"),
+        (pad_with_zeros, "the padding holds the values 0, not fill=255"),
+        (pad_as_floats, "pixels; the picture was uint8"),
+        (crop_to_square, "that crops the picture"),
+        (pad_axes_swapped, "raised ValueError"),
+    ],
+    "07.to_pixels": [
+        (pixels_truncated, "1 too low"),
+        (pixels_unclipped, "clip to 0..255"),
+        (pixels_times_255, "p = x * 127.5 + 127.5"),
+        (pixels_times_128, "p = x * 127.5 + 127.5"),
+        (pixels_as_floats, "right values but dtype float32"),
+    ],
+    "07.generator_64": [
+        (MISTAKES["07.generator_64"][0], "expected (None, 64, 64, 3)"),
+        (MISTAKES["07.generator_64"][1], "at least three stride-2 steps"),
+        (MISTAKES["07.generator_64"][2], "kernel 3 and stride 2"),
+        (MISTAKES["07.generator_64"][3], "kernel 5 and stride 2"),
+        (MISTAKES["07.generator_64"][4], "grey images"),
+        (MISTAKES["07.generator_64"][5], "never go below 0"),
+        (MISTAKES["07.generator_64"][6], "(None, 56, 56, 3)"),
+        (MISTAKES["07.generator_64"][7], "raised ValueError"),
     ],
 }

@@ -1,5 +1,5 @@
 """Notebook 08's exercises for the tests: a correct answer for each, and plausible wrong ones, written as a
-student would get them wrong (used by tests/test_exercises.py and tests/test_notebook_08.py)."""
+student would get them wrong (used by tests/test_exercises.py)."""
 
 from __future__ import annotations
 
@@ -169,8 +169,29 @@ MISTAKES = {
                   invert_few_steps, invert_in_place],
 }
 
-CORRECT_VARIANTS = {
+ACCEPTED = {   # other right answers the checks must accept (tests/test_exercises.py)
     "08.downsample": [downsample_student],
     "08.inversion_loss": [loss_student],
     "08.invert": [invert_student],
+}
+
+VERDICTS = {   # a wrong answer, and what its verdict must say it did (tests/test_exercises.py)
+    "08.inversion_loss": [
+        (loss_no_mask, "multiply the squared differences by the mask"),
+        (loss_no_prior, "no prior term"),
+        (loss_length_prior, "the length of z"),
+        (loss_mean, "a mean over the pixels"),
+        (loss_mask_only_g, "multiplies G(z) but not y"),
+        (loss_training_mode, "training=False"),
+        (loss_batch_sum, "summed over the batch"),
+        (loss_numpy, "not a TensorFlow tensor"),
+    ],
+    "08.invert": [
+        (invert_without_prior, "without the prior"),
+        (invert_ignoring_mask, "ignores the mask"),
+        (invert_ascending, "climbing the loss"),
+        (invert_training_mode, "differ from them by up to"),
+        (invert_few_steps, "`steps` Adam steps"),
+        (invert_in_place, "changed its input `y`"),
+    ],
 }

@@ -1,5 +1,5 @@
 """Notebook 09's exercises for the tests: a correct answer for each, and plausible wrong ones, written as a
-student would get them wrong (used by tests/test_exercises.py and tests/test_notebook_09.py)."""
+student would get them wrong (used by tests/test_exercises.py)."""
 
 from __future__ import annotations
 
@@ -193,4 +193,24 @@ ACCEPTED = {   # other right answers the checks must accept (tests/test_exercise
     "09.receptive_field": [field_student],
     "09.restorer_loss": [loss_student],
     "09.skip": [skip_student],
+}
+VERDICTS = {   # a wrong answer, and what its verdict must say it did (tests/test_exercises.py)
+    "09.restorer_loss": [
+        (loss_swapped, "inputs are swapped"),
+        (loss_judges_real, "judges the real digit"),
+        (loss_saturating, "saturating"),
+        (loss_label_zero, "label 0"),
+        (loss_l2, "squared (L2)"),
+        (loss_weight_on_adversarial, "multiplies the adversarial term"),
+        (loss_l1_only, "no adversarial term"),
+        (loss_unconditioned, "conditional"),
+        (loss_numpy, "not a TensorFlow tensor"),
+        (loss_per_patch, "one number for the batch"),
+    ],
+    "09.skip": [
+        (skip_unchanged, "no Concatenate"),
+        (skip_after_output, "(28, 28, 2)"),
+        (skip_dead_branch, "no Concatenate"),
+        (skip_features_twice, "random pictures through"),
+    ],
 }

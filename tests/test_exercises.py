@@ -1,4 +1,6 @@
-"""Every exercise check passes its reference solution and rejects plausible mistakes, with a verdict.
+"""Every exercise check passes its reference solution and other right answers, and rejects plausible mistakes with a
+verdict that says what the wrong code did (each chapter's cases: tests/exercise_cases_chNN.py, REFERENCES, ACCEPTED,
+MISTAKES and VERDICTS).
 
 Also: whatever a student's code does (loop forever, call sys.exit(), raise KeyboardInterrupt, change its
 inputs, return something that cannot be read as numbers), ``check`` returns a verdict; and ``helpers``
@@ -37,6 +39,7 @@ CHAPTERS = (exercise_cases_ch01, exercise_cases_ch02, exercise_cases_ch03, exerc
 REFERENCES = {name: fn for chapter in CHAPTERS for name, fn in chapter.REFERENCES.items()}
 MISTAKES = {name: fns for chapter in CHAPTERS for name, fns in chapter.MISTAKES.items()}
 ACCEPTED = {name: fns for chapter in CHAPTERS for name, fns in getattr(chapter, "ACCEPTED", {}).items()}
+VERDICTS = {name: pairs for chapter in CHAPTERS for name, pairs in getattr(chapter, "VERDICTS", {}).items()}
 
 
 SHORT = 0.5  # seconds: the time limit used to test endless loops
@@ -53,6 +56,7 @@ def short_limit(monkeypatch):
 
 def test_every_registered_exercise_is_tested_here():
     assert set(EXERCISES) == set(REFERENCES) == set(MISTAKES)
+    assert set(ACCEPTED) <= set(EXERCISES) and set(VERDICTS) <= set(EXERCISES)
 
 
 @pytest.mark.parametrize("name", sorted(REFERENCES))
@@ -79,6 +83,16 @@ def test_plausible_mistake_is_rejected_with_a_hint(name, index):
 def test_another_right_answer_is_accepted(name, index):
     verdict = check(name, ACCEPTED[name][index])
     assert verdict.status == CORRECT, str(verdict)
+
+
+@pytest.mark.parametrize("name, index", [pytest.param(n, i, id=f"{n}-{i}")
+                                         for n in sorted(VERDICTS) for i in range(len(VERDICTS[n]))])
+def test_a_wrong_answer_is_told_what_its_code_did(name, index):
+    """The verdict itself, before its hint, names what the wrong answer did (the hint is the same for every answer)."""
+    answer, says = VERDICTS[name][index]
+    verdict = check(name, answer)
+    said = verdict.message.split(" Hint:")[0]
+    assert verdict.status == WRONG and says in said, str(verdict)
 
 
 @pytest.mark.parametrize("name", sorted(REFERENCES))

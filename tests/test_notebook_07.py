@@ -1,5 +1,5 @@
-"""Notebook 07 (your own images): its words, its parameters, its own code (run on a folder of awkward
-files, as a student's folder would be), and the verdicts of its exercises."""
+"""Notebook 07 (your own images): its words, its parameters, and its own code (run on a folder of awkward
+files, as a student's folder would be). Its exercises' verdicts: tests/test_exercises.py."""
 
 from __future__ import annotations
 
@@ -15,10 +15,7 @@ from PIL import Image, ImageFilter
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-import exercise_cases_ch07 as cases  # noqa: E402
 import notebook_text  # noqa: E402
-from exercises import check  # noqa: E402
-from exercises.checker import CORRECT, WRONG  # noqa: E402
 from helpers import images, layers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -201,47 +198,4 @@ def test_section_1_runs_on_a_students_folder_after_changing_one_parameter(awkwar
     assert x.shape == (10, 32, 32, 3) and x.dtype == np.uint8        # 10 readable pictures, mostly colour
     out = capsys.readouterr().out
     assert "11 files in" in out and "1 of them unreadable" in out and "skipped 1 unreadable: broken.png" in out
-
-
-# ---------------------------------------------------------------- the exercises
-
-@pytest.mark.parametrize("name, answer", [(n, a) for n, answers in cases.CORRECT_VARIANTS.items() for a in answers])
-def test_other_correct_answers_pass(name, answer):
-    verdict = check(name, answer)
-    assert verdict.status == CORRECT, str(verdict)
-
-
-@pytest.mark.parametrize("answer, says", [
-    (cases.pad_bottom_right, "centre it: top = (S - H) // 2 = 1"),
-    (cases.pad_half_each_side, "leave the square one row short"),
-    (cases.pad_with_zeros, "the padding holds the values 0, not fill=255"),
-    (cases.pad_as_floats, "pixels; the picture was uint8"),
-    (cases.crop_to_square, "that crops the picture"),
-    (cases.pad_axes_swapped, "raised ValueError"),
-])
-def test_pad_to_square_verdicts_say_what_the_code_did(answer, says):
-    verdict = check("07.pad_to_square", answer)
-    assert verdict.status == WRONG and says in verdict.message, verdict.message
-
-
-@pytest.mark.parametrize("answer, says", [
-    (cases.pixels_truncated, "1 too low"),
-    (cases.pixels_unclipped, "clip to 0..255"),
-    (cases.pixels_times_255, "p = x * 127.5 + 127.5"),
-    (cases.pixels_times_128, "p = x * 127.5 + 127.5"),
-    (cases.pixels_as_floats, "right values but dtype float32"),
-])
-def test_to_pixels_verdicts_say_what_the_code_did(answer, says):
-    verdict = check("07.to_pixels", answer)
-    assert verdict.status == WRONG and says in verdict.message, verdict.message
-
-
-@pytest.mark.parametrize("index, says", [
-    (0, "expected (None, 64, 64, 3)"), (1, "at least three stride-2 steps"), (2, "kernel 3 and stride 2"),
-    (3, "kernel 5 and stride 2"), (4, "grey images"), (5, "never go below 0"), (6, "(None, 56, 56, 3)"),
-    (7, "raised ValueError"),
-])
-def test_generator_64_verdicts_say_what_the_model_does(index, says):
-    verdict = check("07.generator_64", cases.MISTAKES["07.generator_64"][index])
-    assert verdict.status == WRONG and says in verdict.message, verdict.message
 

@@ -1,5 +1,5 @@
 """Notebook 09 (a trained restorer): its words, its parameters, its own code (the U-Net, the PatchGAN, the written
-step against the packaged one), and the verdicts of its exercises."""
+step against the packaged one), and its shipped restorers (its exercises' verdicts: tests/test_exercises.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import exercise_cases_ch09 as cases
 import notebook_text
-from exercises import check
-from exercises.checker import CORRECT, WRONG
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "09_trained_restorer.ipynb"
@@ -106,39 +103,7 @@ def test_the_notebook_repairs_the_same_digits_as_notebook_08_and_measures_every_
         assert name in code, name
 
 
-# ---------------------------------------------------------------- the exercises
-
-@pytest.mark.parametrize("answer, says", [
-    (cases.loss_swapped, "inputs are swapped"),
-    (cases.loss_judges_real, "judges the real digit"),
-    (cases.loss_saturating, "saturating"),
-    (cases.loss_label_zero, "label 0"),
-    (cases.loss_l2, "squared (L2)"),
-    (cases.loss_weight_on_adversarial, "multiplies the adversarial term"),
-    (cases.loss_l1_only, "no adversarial term"),
-    (cases.loss_unconditioned, "conditional"),
-    (cases.loss_numpy, "not a TensorFlow tensor"),
-    (cases.loss_per_patch, "one number for the batch"),
-])
-def test_restorer_loss_verdicts_say_what_the_code_did(answer, says):
-    verdict = check("09.restorer_loss", answer)
-    assert verdict.status == WRONG and says in verdict.message, verdict.message
-
-
-@pytest.mark.parametrize("answer, says", [
-    (cases.skip_unchanged, "no Concatenate"),
-    (cases.skip_after_output, "(28, 28, 2)"),
-    (cases.skip_dead_branch, "no Concatenate"),
-    (cases.skip_features_twice, "random pictures through"),
-])
-def test_skip_verdicts_say_what_the_network_does(answer, says):
-    verdict = check("09.skip", answer)
-    assert verdict.status == WRONG and says in verdict.message, verdict.message
-
-
-def test_a_residual_skip_is_a_right_answer_too():
-    assert check("09.skip", cases.skip_student).status == CORRECT
-
+# ---------------------------------------------------------------- the shipped restorers
 
 RESTORERS = [f"restorer_{name}{kind}.keras" for name in ("hole", "noise", "7x7") for kind in ("", "_l1")]
 
