@@ -47,6 +47,11 @@ WGAN_OUTPUTS = ("d_loss", "g_loss", "w_estimate", "gp")
 """What a WGAN-GP step reports (notebook 05)."""
 
 
+
+def is_conditional(generator) -> bool:
+    """True for a conditional generator, which takes [z, label] (its discriminator takes [image, label]) (notebook 04)."""
+    return len(getattr(generator, "inputs", None) or []) == 2
+
 class TrainingDiverged(FloatingPointError):
     """A loss became NaN or infinite: the networks are broken and nothing of this step was saved (notebook 02)."""
 
@@ -93,7 +98,7 @@ class GanStep:
     @property
     def conditional(self) -> bool:
         """True when G takes [z, label] and D takes [image, label]."""
-        return len(self.generator.inputs) == 2
+        return is_conditional(self.generator)
 
     @property
     def z_dim(self) -> int:
@@ -169,7 +174,7 @@ def make_train_step(generator, discriminator, g_opt, d_opt, *, real_label: float
 
     warn_if_sigmoid(discriminator)
     _build_optimizers(((g_opt, generator), (d_opt, discriminator)), strategy)
-    conditional = len(generator.inputs) == 2  # a conditional GAN: G(z, label), D(image, label)
+    conditional = is_conditional(generator)  # a conditional GAN: G(z, label), D(image, label)
     settings = _step_settings("gan", generator, discriminator, g_opt, d_opt, real_label=real_label,
                               ema_decay=ema_decay if ema is not None else None)
 
@@ -416,7 +421,7 @@ def check_models(generator, discriminator, images: np.ndarray, labels: np.ndarra
     """Check that G maps (N, d) latents (and labels) to images shaped like ``images`` and D gives one logit; return d
     (notebook 02)."""
     shape = tuple(images.shape[1:])
-    conditional = len(generator.inputs) == 2
+    conditional = is_conditional(generator)
     if conditional != (labels is not None):
         raise ValueError("a conditional generator (inputs z and label) needs labels=..., one per image"
                          if conditional else "labels were given, but the generator takes only z")

@@ -12,12 +12,9 @@ import io
 
 import numpy as np
 
+from helpers.train import is_conditional
+
 __all__ = ["decode", "lerp", "slerp", "LatentExplorer"]
-
-
-def is_conditional(generator) -> bool:
-    """True for a conditional generator, which takes [z, label] (notebook 02)."""
-    return len(getattr(generator, "inputs", None) or []) == 2
 
 
 def latent_dim(generator) -> int:
