@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -53,6 +54,29 @@ def function(path: Path, source: str, name: str, namespace: dict):
     node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
     exec(compile(ast.Module(body=[node], type_ignores=[]), str(path), "exec"), namespace)  # noqa: S102
     return namespace[name]
+
+
+@dataclass(frozen=True)
+class Notebook:
+    """One stored notebook read as text: its cells, the path a student reads, its code."""
+
+    path: Path
+
+    def cells(self, kind: str) -> list[str]:
+        """The source of every cell of one kind ("markdown" or "code"), in order."""
+        return cells(self.path, kind)
+
+    def main_path(self) -> list[str]:
+        """The markdown cells a student reads before the summary."""
+        return main_path(self.path)
+
+    def code_cell(self, defining: str) -> str:
+        """The first code cell whose source contains ``defining``."""
+        return code_cell(self.path, defining)
+
+    def function(self, source: str, name: str, namespace: dict):
+        """Define the notebook's function ``name`` (only its def) from ``source`` in ``namespace``."""
+        return function(self.path, source, name, namespace)
 
 
 def assert_exercises_asked_and_solved(notebook: Path, solutions: Path, names: list[str]) -> None:

@@ -17,41 +17,28 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "06_critics_eye.ipynb"
 SOLUTIONS = ROOT / "notebooks" / "solutions" / "06_critics_eye_solutions.ipynb"
 
-
-_cells = notebook_text.cells
-
-
-def _main_path() -> list[str]:
-    return notebook_text.main_path(NOTEBOOK)
-
-
-def _code_cell(defining: str) -> str:
-    return notebook_text.code_cell(NOTEBOOK, defining)
-
-
-def _function(source: str, name: str, namespace: dict):
-    return notebook_text.function(NOTEBOOK, source, name, namespace)
-
+NB = notebook_text.Notebook(NOTEBOOK)
+SOLUTIONS_NB = notebook_text.Notebook(SOLUTIONS)
 
 
 # ---------------------------------------------------------------- the text
 
 def test_the_discriminator_is_never_called_the_critic():
     """Notebook 05 keeps the word for the WGAN's critic; here it is the discriminator, in prose and in code."""
-    for path in (NOTEBOOK, SOLUTIONS):
-        for text in _cells(path, "markdown") + _cells(path, "code"):
+    for nb in (NB, SOLUTIONS_NB):
+        for text in nb.cells("markdown") + nb.cells("code"):
             text = text.replace("critics_eye", "")                        # the file's name, in links
-            assert not re.search(r"critic", text, re.IGNORECASE), f"{path.name}: {text[:200]}"
+            assert not re.search(r"critic", text, re.IGNORECASE), f"{nb.path.name}: {text[:200]}"
 
 
 def test_the_logit_is_defined_as_log_odds_and_log_density_ratio():
-    idea = _main_path()[0]
+    idea = NB.main_path()[0]
     assert "**logit**" in idea and "**log-odds**" in idea
     assert r"\log p_\text{data}(x) - \log p_g(x)" in idea
 
 
 def test_no_memory_report_on_the_main_path():
-    assert not any("peak_memory" in src for src in _cells(NOTEBOOK, "code"))
+    assert not any("peak_memory" in src for src in NB.cells("code"))
 
 
 # ---------------------------------------------------------------- parameters
@@ -80,7 +67,7 @@ def test_the_notebooks_saliency_is_the_exercises_reference():
 
     small = ch06._small_discriminator()
     namespace = {"np": np, "tf": tf, "metrics": metrics, "discriminator": small}
-    saliency = _function(_code_cell("def saliency("), "saliency", namespace)
+    saliency = NB.function(NB.code_cell("def saliency("), "saliency", namespace)
     images = np.random.default_rng(0).uniform(-1, 1, (5, 28, 28, 1)).astype("float32")
     assert np.allclose(saliency(images), ch06.saliency(small, images), atol=1e-5)
 
@@ -91,7 +78,7 @@ def test_the_notebooks_climb_raises_the_logit_and_keeps_pixels_in_range():
 
     linear, w = ch06._linear_discriminator()
     namespace = {"np": np, "tf": tf, "keras": keras, "discriminator": linear}
-    climb = _function(_code_cell("def climb("), "climb", namespace)
+    climb = NB.function(NB.code_cell("def climb("), "climb", namespace)
     start = np.random.default_rng(1).uniform(-1, 1, (4, 28, 28, 1)).astype("float32")
     before, after = climb(lambda v: tf.clip_by_value(v, -1, 1), tf.Variable(start), 20, 0.01)
     assert np.array_equal(before, start) and after.min() >= -1 and after.max() <= 1

@@ -21,41 +21,27 @@ from helpers import images, layers  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "07_your_own_images.ipynb"
 
-
-_cells = notebook_text.cells
-
-
-def _main_path() -> list[str]:
-    return notebook_text.main_path(NOTEBOOK)
-
-
-def _code_cell(defining: str) -> str:
-    return notebook_text.code_cell(NOTEBOOK, defining)
-
-
-def _function(source: str, name: str, namespace: dict):
-    return notebook_text.function(NOTEBOOK, source, name, namespace)
-
+NB = notebook_text.Notebook(NOTEBOOK)
 
 
 # ---------------------------------------------------------------- the text
 
 def test_the_opening_says_which_parameter_to_change_and_why_this_measure():
-    opening = _main_path()[0]
+    opening = NB.main_path()[0]
     assert "`IMAGE_FOLDER`" in opening and "**patch FD**" in opening and "**floor**" in opening
-    text = "\n".join(_main_path())
+    text = "\n".join(NB.main_path())
     assert "classifier" in text and "labels" in text and "Inception" in text      # why not FCD or FID
 
 
 def test_the_fashion_design_is_named_not_restated():
     """layers.FASHION may change with the benchmarks: the prose names it, a cell prints it."""
-    text = "\n".join(_main_path())
+    text = "\n".join(NB.main_path())
     assert "`layers.FASHION`" in text and "benchmarks/README.md" in text
-    assert "print(FASHION_DESIGN.generator" in _code_cell("FASHION_DESIGN.build()")
+    assert "print(FASHION_DESIGN.generator" in NB.code_cell("FASHION_DESIGN.build()")
 
 
 def test_sections_in_order():
-    headings = [line for text in _cells(NOTEBOOK, "markdown") for line in text.split("\n") if line.startswith("## ")]
+    headings = [line for text in NB.cells("markdown") for line in text.split("\n") if line.startswith("## ")]
     assert headings == ["## The idea in one formula", "## 1 · From files to a training set",
                         "## 2 · The DCGAN for any size and colour", "## 3 · A quality measure without labels",
                         "## 4 · Training on the folder", "## 5 · Fashion-MNIST: clothes instead of digits",
@@ -89,7 +75,7 @@ def test_one_parameter_chooses_the_folder_and_fast_mode_is_small():
 
 
 def test_a_full_training_run_saves_what_it_trained_in_its_own_run_folder():
-    cell = _code_cell("save_trained(")
+    cell = NB.code_cell("save_trained(")
     assert "if not FAST and trained:" in cell and "RUN / name" in cell and "WEIGHTS" not in cell
     assert "f\"{folder.name}_generator.keras\"" in cell     # a student's folder gives a generator of its own name
 
@@ -97,7 +83,7 @@ def test_a_full_training_run_saves_what_it_trained_in_its_own_run_folder():
 # ---------------------------------------------------------------- the notebook's own code
 
 def _square_array():
-    return _function(_code_cell("def square_array("), "square_array", {"np": np, "Image": Image})
+    return NB.function(NB.code_cell("def square_array("), "square_array", {"np": np, "Image": Image})
 
 
 @pytest.mark.parametrize("size", [(33, 20), (20, 33), (40, 37), (17, 17), (1, 9)])
@@ -115,12 +101,12 @@ def test_the_preparation_written_out_is_the_packaged_one(size, mode):
 def test_the_networks_written_out_build_the_packaged_design_for_other_shapes():
     import keras
 
-    source = _code_cell("def build_generator(")
+    source = NB.code_cell("def build_generator(")
     namespace = {"keras": keras, **{name: getattr(keras.layers, name) for name in
                                    ("BatchNormalization", "Conv2D", "Conv2DTranspose", "Dense", "Flatten",
                                     "LeakyReLU", "ReLU", "Reshape")}}
-    build_generator = _function(source, "build_generator", namespace)
-    build_discriminator = _function(source, "build_discriminator", namespace)
+    build_generator = NB.function(source, "build_generator", namespace)
+    build_discriminator = NB.function(source, "build_discriminator", namespace)
     for shape in [(16, 16, 1), (24, 24, 3)]:
         design = layers.OWN_IMAGES.for_images(shape)
         g = build_generator(shape, design.z_dim, design.generator.width, design.generator.hidden)
@@ -132,9 +118,9 @@ def test_the_networks_written_out_build_the_packaged_design_for_other_shapes():
 
 def test_the_nearest_neighbours_are_the_brute_force_ones():
     namespace = {"np": np}
-    source = _code_cell("def nearest(")
-    _function(source, "flat", namespace)
-    nearest = _function(source, "nearest", namespace)
+    source = NB.code_cell("def nearest(")
+    NB.function(source, "flat", namespace)
+    nearest = NB.function(source, "nearest", namespace)
     rng = np.random.default_rng(0)
     pool = rng.integers(0, 256, (40, 4, 4, 3), dtype=np.uint8)
     queries = rng.uniform(-1, 1, (5, 4, 4, 3)).astype("float32")
@@ -147,7 +133,7 @@ def test_the_nearest_neighbours_are_the_brute_force_ones():
 
 
 def test_the_blur_keeps_shape_and_dtype_and_smooths():
-    blur = _function(_code_cell("def blur("), "blur", {"np": np, "Image": Image, "ImageFilter": ImageFilter})
+    blur = NB.function(NB.code_cell("def blur("), "blur", {"np": np, "Image": Image, "ImageFilter": ImageFilter})
     for shape in [(3, 16, 16, 1), (3, 16, 16, 3)]:
         x = np.random.default_rng(1).integers(0, 256, shape, dtype=np.uint8)
         y = blur(x)
@@ -155,7 +141,7 @@ def test_the_blur_keeps_shape_and_dtype_and_smooths():
 
 
 def test_the_speed_leaves_out_the_first_epoch_which_compiles():
-    speed = _function(_code_cell("def speed("), "speed", {})
+    speed = NB.function(NB.code_cell("def speed("), "speed", {})
 
     class History(dict):
         steps, seconds = 30, 40.0
@@ -182,9 +168,9 @@ def awkward_folder(tmp_path):
 
 def test_section_1_runs_on_a_students_folder_after_changing_one_parameter(awkward_folder, capsys):
     """The cells from the parameters to the pixel statistics, with IMAGE_FOLDER set and nothing else changed."""
-    code = _cells(NOTEBOOK, "code")
+    code = NB.cells("code")
     first = code.index(next(c for c in code if "FAST = helpers.setup(" in c))
-    last = code.index(_code_cell("(x.astype(\"float32\") - 127.5) / 127.5"))
+    last = code.index(NB.code_cell("(x.astype(\"float32\") - 127.5) / 127.5"))
     namespace: dict = {}
     try:
         for i, src in enumerate(code[first:last + 1]):

@@ -15,34 +15,20 @@ from exercises.checker import WRONG
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "08_what_a_generator_knows.ipynb"
 
-
-_cells = notebook_text.cells
-
-
-def _main_path() -> list[str]:
-    return notebook_text.main_path(NOTEBOOK)
-
-
-def _code_cell(defining: str) -> str:
-    return notebook_text.code_cell(NOTEBOOK, defining)
-
-
-def _function(source: str, name: str, namespace: dict):
-    return notebook_text.function(NOTEBOOK, source, name, namespace)
-
+NB = notebook_text.Notebook(NOTEBOOK)
 
 
 # ---------------------------------------------------------------- the text
 
 def test_the_opening_says_which_generator_and_that_nothing_trains():
-    opening = _main_path()[0]
+    opening = NB.main_path()[0]
     assert "`helpers/weights/dcgan_generator.keras`" in opening and "`LOAD_PRETRAINED`" in opening
     assert "nothing here trains" in opening
     assert r"\arg\min_z" in opening and r"\lambda \|z\|^2" in opening
 
 
 def test_each_repair_is_measured_against_a_baseline_with_the_reader():
-    code = "\n".join(_cells(NOTEBOOK, "code"))
+    code = "\n".join(NB.cells("code"))
     for baseline in ('"mean fill"', "blur, width", '"bicubic"', 'method="bicubic"'):
         assert baseline in code
     assert code.count("report(") >= 4                    # defined once, used for the three repairs
@@ -78,8 +64,8 @@ def _notebook_inversion(generator):
 
     namespace = {"np": np, "tf": tf, "keras": keras, "generator": generator, "Z_DIM": ch08.Z_DIM,
                  "LR": 0.05, "LAMBDA": ch08.LAM, "STARTS": 3, "STEPS": 300, "SEED": 0}
-    source = _code_cell("def invert(")
-    return _function(source, "invert", namespace), _function(source, "best_start", namespace)
+    source = NB.code_cell("def invert(")
+    return NB.function(source, "invert", namespace), NB.function(source, "best_start", namespace)
 
 
 def test_the_notebooks_inversion_finds_the_best_latents_of_a_linear_generator():
@@ -112,9 +98,9 @@ def test_the_notebooks_measurements():
 
     images = np.random.default_rng(85).uniform(-1, 1, (3, 28, 28, 1)).astype("float32")
     namespace = {"tf": tf, "FACTOR": 4, "np": np}
-    downsample = _function(_code_cell("def downsample("), "downsample", namespace)
+    downsample = NB.function(NB.code_cell("def downsample("), "downsample", namespace)
     assert np.allclose(downsample(images).numpy(), ch08.downsample(images, 4), atol=1e-6)
-    blur = _function(_code_cell("def blur("), "blur", namespace)
+    blur = NB.function(NB.code_cell("def blur("), "blur", namespace)
     flat = np.full((2, 28, 28, 1), 0.3, "float32")
     assert np.allclose(blur(flat, 1.0), flat, atol=1e-6)          # weights sum to 1, edges mirrored
     assert blur(images, 1.0).std() < images.std()
