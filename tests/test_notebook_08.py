@@ -29,11 +29,13 @@ def test_the_opening_says_which_generator_and_that_nothing_trains():
 
 def test_each_repair_is_measured_against_a_baseline_with_the_reader():
     code = "\n".join(NB.cells("code"))
-    for baseline in ('"mean fill"', "blur, width", '"bicubic"', 'method="bicubic"'):
+    for baseline in ('"mean fill"', "blur, width", "median, ", '"bicubic"', 'method="bicubic"',
+                     '"nearest training digit"'):
         assert baseline in code
     assert code.count("report(") >= 4                    # defined once, used for the three repairs
+    assert code.count("choose_lambda(") >= 4             # defined once; each repair's lambda chosen on held-out digits
     assert "features_and_probabilities" in code
-    assert "x_test[:N_DIGITS]" in code and "x_test[-N_DIGITS:]" in code    # held-out digits; others for the blur
+    assert "x_test[:N_DIGITS]" in code and "x_test[-N_CHOOSE:]" in code    # scored digits; held-out ones for choices
 
 
 # ---------------------------------------------------------------- parameters
@@ -54,6 +56,8 @@ def test_fast_mode_inverts_few_digits_for_few_steps():
     assert full["STARTS"] >= 8 and full["N_DIGITS"] >= 256 and full["N_ODD"] <= full["N_DIGITS"]
     assert full["GENERATOR"] == Path("weights") / "dcgan_generator.keras"
     assert 28 % full["FACTOR"] == 0 and full["HOLE"] < 28
+    for mode in (fast, full):                            # the held-out digits are not among those scored
+        assert mode["N_DIGITS"] + mode["N_CHOOSE"] <= 10_000 and 0.0 in mode["LAMBDAS"]
 
 
 # ---------------------------------------------------------------- the notebook's own code

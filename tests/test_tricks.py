@@ -164,3 +164,18 @@ def test_the_benchmarks_stored_runs_cover_every_trick_and_seed():
         runs = [json.loads(line) for line in (results / f"tricks_{kind}.jsonl").read_text().splitlines()]
         trained = {t.name for t in names if not t.raw}
         assert {(r["trick"], r["seed"]) for r in runs} >= {(n, s) for n in trained for s in range(seeds)}
+
+
+def test_the_10_minute_runs_train_the_steps_their_calibration_fits_in_10_minutes():
+    from pathlib import Path
+
+    import json
+
+    results = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+    read = lambda name: [json.loads(line) for line in (results / name).read_text().splitlines()]  # noqa: E731
+    speed = {r["trick"]: r["seconds_per_step"] for r in read("tricks_mnist-10min_speed.jsonl")}
+    runs = read("tricks_mnist-10min.jsonl")
+    assert {(r["trick"], r["seed"]) for r in runs} == {(n, s) for n in ("baseline", "batch 32") for s in range(3)}
+    for r in runs:
+        assert r["budget"] == 600.0 and r["steps"] == round(600.0 / speed[r["trick"]])
+        assert sorted(int(m) for m in r["marks"]) == [r["steps"] * k // 4 for k in (1, 2, 3)]
