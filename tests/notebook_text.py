@@ -78,6 +78,14 @@ class Notebook:
         """Define the notebook's function ``name`` (only its def) from ``source`` in ``namespace``."""
         return function(self.path, source, name, namespace)
 
+    def parameters(self, fast: bool, **names) -> dict:
+        """The names the `parameters` cell defines in fast or full mode; ``names`` stand in for its imports."""
+        nb = json.loads(self.path.read_text(encoding="utf-8"))
+        cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+        namespace = {"FAST": fast, "WEIGHTS_DIR": Path("weights"), **names}
+        exec("".join(cell["source"]), namespace)  # noqa: S102
+        return namespace
+
 
 def assert_exercises_asked_and_solved(notebook: Path, solutions: Path, names: list[str]) -> None:
     """Each exercise is checked in the chapter, and solved (its verdict asserted) in the solutions notebook."""

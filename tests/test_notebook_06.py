@@ -3,7 +3,6 @@ exercises and the numbers one verdict reports (what every verdict must say: test
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -44,11 +43,7 @@ def test_no_memory_report_on_the_main_path():
 # ---------------------------------------------------------------- parameters
 
 def _parameters(fast: bool) -> dict:
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
-    namespace = {"FAST": fast, "WEIGHTS_DIR": Path("weights")}
-    exec("".join(cell["source"]), namespace)  # noqa: S102
-    return namespace
+    return NB.parameters(fast)
 
 
 def test_fast_mode_trains_the_young_generators_for_few_steps():

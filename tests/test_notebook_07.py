@@ -3,7 +3,6 @@ files, as a student's folder would be). Its exercises' verdicts: tests/test_exer
 
 from __future__ import annotations
 
-import json
 import types
 from pathlib import Path
 
@@ -51,13 +50,9 @@ def test_sections_in_order():
 # ---------------------------------------------------------------- parameters
 
 def _parameters(fast: bool) -> dict:
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
-    namespace = {"FAST": fast, "WEIGHTS_DIR": Path("weights"), "Path": Path, "layers": layers,
-                 "tempfile": __import__("tempfile"), "cache_dir": lambda: Path("cache"),
-                 "runs": types.SimpleNamespace(run_dir=lambda name: Path("runs") / name)}
-    exec("".join(cell["source"]), namespace)  # noqa: S102
-    return namespace
+    return NB.parameters(fast, Path=Path, layers=layers, tempfile=__import__("tempfile"),
+                         cache_dir=lambda: Path("cache"),
+                         runs=types.SimpleNamespace(run_dir=lambda name: Path("runs") / name))
 
 
 def test_one_parameter_chooses_the_folder_and_fast_mode_is_small():

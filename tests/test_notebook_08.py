@@ -4,7 +4,6 @@ answer (the others: tests/test_exercises.py)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -41,11 +40,7 @@ def test_each_repair_is_measured_against_a_baseline_with_the_reader():
 # ---------------------------------------------------------------- parameters
 
 def _parameters(fast: bool) -> dict:
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
-    namespace = {"FAST": fast, "WEIGHTS_DIR": Path("weights")}
-    exec("".join(cell["source"]), namespace)  # noqa: S102
-    return namespace
+    return NB.parameters(fast)
 
 
 def test_fast_mode_inverts_few_digits_for_few_steps():

@@ -3,7 +3,6 @@ step against the packaged one), and its shipped restorers (its exercises' verdic
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -31,11 +30,7 @@ def _function(name: str, namespace: dict):
 
 
 def _parameters(fast: bool) -> dict:
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
-    namespace = {"FAST": fast, "WEIGHTS_DIR": Path("weights"), "runs": type("R", (), {"run_dir": staticmethod(str)})}
-    exec("".join(cell["source"]), namespace)  # noqa: S102
-    return namespace
+    return notebook_text.Notebook(NOTEBOOK).parameters(fast, runs=type("R", (), {"run_dir": staticmethod(str)}))
 
 
 def test_fast_mode_trains_seconds_and_full_mode_fits_ten_minutes():
