@@ -47,10 +47,10 @@ WGAN_OUTPUTS = ("d_loss", "g_loss", "w_estimate", "gp")
 """What a WGAN-GP step reports (notebook 05)."""
 
 
-
 def is_conditional(generator) -> bool:
-    """True for a conditional generator, which takes [z, label] (its discriminator takes [image, label]) (notebook 04)."""
+    """True for a conditional generator, taking [z, label]; its discriminator takes [image, label] (notebook 04)."""
     return len(getattr(generator, "inputs", None) or []) == 2
+
 
 class TrainingDiverged(FloatingPointError):
     """A loss became NaN or infinite: the networks are broken and nothing of this step was saved (notebook 02)."""
