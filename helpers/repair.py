@@ -93,10 +93,12 @@ def scores(measure: Callable, y, images, truth, labels) -> dict:
 
 
 def report(measure: Callable, y, repairs: dict, truth, labels, *, fcd: bool = False,
-           ms: dict | None = None) -> dict:
+           ms: dict | None = None, seconds: dict | None = None) -> dict:
     """Print and return, per repair, the error on y, the error on x and the share read right; with ``fcd`` also
-    each repaired set's FCD, with ``ms`` the milliseconds per digit given for each (notebooks 08 and 09)."""
-    extra = (f"{'FCD':>8s}" if fcd else "") + (f"{'ms/digit':>10s}" if ms is not None else "")
+    each repaired set's FCD, with ``ms`` the milliseconds per digit given for each, with ``seconds`` the seconds
+    given for each (notebooks 08 and 09)."""
+    extra = ((f"{'FCD':>8s}" if fcd else "") + (f"{'ms/digit':>10s}" if ms is not None else "")
+             + (f"{'seconds':>9s}" if seconds is not None else ""))
     print(f"{'':24s}{'error on y':>12s}{'error on x':>12s}{'read right':>12s}{extra}")
     results = {}
     for name, images in repairs.items():
@@ -108,6 +110,9 @@ def report(measure: Callable, y, repairs: dict, truth, labels, *, fcd: bool = Fa
         if ms is not None:
             row["ms"] = ms.get(name, float("nan"))
             line += f"{row['ms']:10.3f}"
+        if seconds is not None:
+            row["seconds"] = seconds.get(name, float("nan"))
+            line += f"{row['seconds']:9.1f}"
         print(line)
         results[name] = row
     return results

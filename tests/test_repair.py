@@ -71,9 +71,9 @@ def test_the_reader_and_the_report_are_notebook_08s(digits, capsys):
         assert all(np.array_equal(a, b) for a, b in zip(page_read(truth), repair.read(truth)))
     page_report = _page_08("report", truth=truth, labels=labels)
     if page_report is not None:
-        theirs = page_report(repair.hide, repair.hide(truth), repairs)
+        theirs = page_report(repair.hide, repair.hide(truth), {k: (v, 1.5) for k, v in repairs.items()})
         printed = capsys.readouterr().out
-        ours = repair.report(repair.hide, repair.hide(truth), repairs, truth, labels)
+        ours = repair.report(repair.hide, repair.hide(truth), repairs, truth, labels, seconds=dict.fromkeys(repairs, 1.5))
         assert capsys.readouterr().out == printed
         assert {k: {m: pytest.approx(v) for m, v in row.items()} for k, row in theirs.items()} == ours
 
