@@ -65,14 +65,15 @@ def gan_wiring() -> Figure:
 
 def label_wiring() -> Figure:
     """How a label enters both networks of a conditional GAN (notebook 04): in G, the label's learned embedding is
-    joined to z; in D, the label's embedding, reshaped to a 28x28 plane, becomes a second channel of the image."""
+    joined to z; in D, the label's embedding, reshaped to a 28x28 plane, becomes a second channel of the image, and a
+    second embedding's dot product with D's last features joins the logit."""
     import matplotlib.pyplot as plt
 
     from helpers.layers import CGAN
 
-    embed, width = CGAN.generator.embed, CGAN.discriminator.width
-    fig, ax = plt.subplots(figsize=(9.0, 4.4))
-    ax.set(xlim=(0, 10.4), ylim=(0, 6.2))
+    embed, width, hidden = CGAN.generator.embed, CGAN.discriminator.width, CGAN.discriminator.hidden
+    fig, ax = plt.subplots(figsize=(9.0, 4.9))
+    ax.set(xlim=(0, 10.4), ylim=(-0.7, 6.2))
     ax.axis("off")
     colors = {"label": "#fde3c4", "input": "#d6e6f5", "net": "#eeeeee", "out": "#d9efd9"}
 
@@ -80,10 +81,11 @@ def label_wiring() -> Figure:
         return ax.text(x, y, text, ha="center", va="center", fontsize=9, linespacing=1.3,
                        bbox=dict(boxstyle="round,pad=0.4", fc=colors[kind], ec="#555555", lw=0.8))
 
-    def arrow(a, b, color="#333333"):
+    def arrow(a, b, color="#333333", bend=0.0):
         ax.annotate("", xy=b.get_position(), xytext=a.get_position(),
                     arrowprops=dict(arrowstyle="-|>", color=color, lw=1.2, shrinkA=0, shrinkB=0,
-                                    patchA=a.get_bbox_patch(), patchB=b.get_bbox_patch()))
+                                    patchA=a.get_bbox_patch(), patchB=b.get_bbox_patch(),
+                                    connectionstyle=f"arc3,rad={bend}"))
 
     orange = "#c06000"
     # the generator
@@ -92,7 +94,7 @@ def label_wiring() -> Figure:
     g_embed = box(3.0, 5.1, f"Embedding: a learned\n10 × {embed} table;\n$e_y$ = its row y", "label")
     g_z = box(0.9, 3.75, "z ~ N(0, I)\n100 numbers", "input")
     g_join = box(5.3, 4.4, f"join z and $e_y$\n(concatenate):\n100 + {embed} = {100 + embed} numbers", "net")
-    g_net = box(7.55, 4.4, f"Dense → 7×7×{2 * width}\n→ transposed\nconvolutions", "net")
+    g_net = box(7.55, 4.4, f"Dense({CGAN.generator.hidden})\n→ Dense → 7×7×{2 * width}\n→ transposed\nconvolutions", "net")
     g_out = box(9.65, 4.4, "image\nG(z | y)\n28×28×1", "out")
     arrow(g_label, g_embed, color=orange)
     arrow(g_embed, g_join, color=orange)
@@ -107,14 +109,17 @@ def label_wiring() -> Figure:
     d_embed = box(3.0, 0.5, "Embedding: a learned\n10 × 784 table;\n$e_y$ = its row y", "label")
     d_plane = box(5.3, 0.5, "reshape $e_y$ to\na 28×28 plane", "label")
     d_stack = box(5.3, 1.95, "stack as channels:\n28×28×2", "net")
-    d_net = box(7.55, 1.95, f"convolutions\n→ 14×14×{width}\n→ 7×7×{2 * width}", "net")
-    d_out = box(9.65, 1.95, "Dense(1):\none logit,\n\"a real y?\"", "out")
+    d_net = box(7.55, 1.95, f"convolutions\n→ 7×7×{2 * width}\n→ Dense({hidden}):\nfeatures h", "net")
+    d_out = box(9.6, 1.95, "one logit,\n\"a real y?\"\nDense(1)(h)\n+ $p_y$ · h", "out")
+    d_proj = box(8.0, 0.5, f"projection: a 2nd\nEmbedding 10 × {hidden};\n$p_y$ = its row y", "label")
     arrow(d_label, d_embed, color=orange)
     arrow(d_embed, d_plane, color=orange)
     arrow(d_plane, d_stack, color=orange)
     arrow(d_image, d_stack)
     arrow(d_stack, d_net)
     arrow(d_net, d_out)
+    arrow(d_label, d_proj, color=orange, bend=0.2)
+    arrow(d_proj, d_out, color=orange)
     ax.text(10.35, 6.0, "orange: the label's path", ha="right", va="center", fontsize=8.5,
             color=orange)
     fig.tight_layout(pad=0.3)

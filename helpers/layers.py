@@ -152,14 +152,16 @@ def tutorial_discriminator(name: str = "tutorial_discriminator"):
 
 
 
-def cgan_generator(z_dim: int = 100, n_classes: int = N_CLASSES, width: int = 64, kernel: int = 4, embed: int = 50,
-                   name: str = "cgan_generator"):
+def cgan_generator(z_dim: int = 100, n_classes: int = N_CLASSES, width: int = 32, kernel: int = 4, embed: int = 50,
+                   hidden: int = 128, name: str = "cgan_generator"):
     """Conditional DCGAN generator (notebook 04): inputs (z, label); the label's learned embedding is joined to z, then as dcgan_generator."""
     import keras
     from keras import layers
 
     z, label = keras.Input((z_dim,), name="z"), keras.Input((), dtype="int32", name="label")
     h = layers.Concatenate()([z, layers.Embedding(n_classes, embed)(label)])
+    if hidden:
+        h = layers.ReLU()(layers.BatchNormalization()(layers.Dense(hidden, use_bias=False)(h)))
     h = layers.ReLU()(layers.BatchNormalization()(layers.Dense(7 * 7 * 2 * width, use_bias=False)(h)))
     h = layers.Reshape((7, 7, 2 * width))(h)
     h = layers.Conv2DTranspose(width, kernel, strides=2, padding="same", use_bias=False)(h)
@@ -168,9 +170,10 @@ def cgan_generator(z_dim: int = 100, n_classes: int = N_CLASSES, width: int = 64
     return keras.Model([z, label], out, name=name)
 
 
-def cgan_discriminator(n_classes: int = N_CLASSES, width: int = 64, kernel: int = 4, slope: float = 0.2,
-                       name: str = "cgan_discriminator"):
-    """Conditional DCGAN discriminator (notebook 04): inputs (image, label); the label's embedding becomes a second image channel."""
+def cgan_discriminator(n_classes: int = N_CLASSES, width: int = 32, kernel: int = 4, slope: float = 0.2, hidden: int = 128,
+                       projection: bool = True, name: str = "cgan_discriminator"):
+    """Conditional DCGAN discriminator (notebook 04): inputs (image, label); the label's embedding becomes a second image
+    channel, and with ``projection`` a second embedding's dot product with D's last features is added to the logit."""
     import keras
     from keras import layers
 
@@ -179,8 +182,14 @@ def cgan_discriminator(n_classes: int = N_CLASSES, width: int = 64, kernel: int 
     h = layers.Concatenate()([image, plane])
     h = layers.LeakyReLU(slope)(layers.Conv2D(width, kernel, strides=2, padding="same")(h))
     h = layers.Conv2D(2 * width, kernel, strides=2, padding="same", use_bias=False)(h)
-    h = layers.LeakyReLU(slope)(layers.BatchNormalization()(h))
-    return keras.Model([image, label], layers.Dense(1)(layers.Flatten()(h)), name=name)
+    h = layers.Flatten()(layers.LeakyReLU(slope)(layers.BatchNormalization()(h)))
+    if hidden:
+        h = layers.LeakyReLU(slope)(layers.BatchNormalization()(layers.Dense(hidden, use_bias=False)(h)))
+    logit = layers.Dense(1)(h)
+    if projection:
+        e_y = layers.Embedding(n_classes, h.shape[-1])(label)
+        logit = layers.Add()([logit, layers.Dot(axes=1)([h, e_y])])
+    return keras.Model([image, label], logit, name=name)
 
 
 # ---------------------------------------------------------------- specs: what to build, typed
@@ -276,26 +285,29 @@ class CondConvG:
     """A conditional DCGAN generator, inputs (z, label) (notebook 04)."""
 
     z_dim: int = 100
-    width: int = 64
+    width: int = 32
     kernel: int = 4
     embed: int = 50                       # size of each label's learned embedding
+    hidden: int = 128                     # units of the Dense layer after the join (0: none)
 
     def build(self):
         """A fresh generator of this spec."""
-        return cgan_generator(self.z_dim, N_CLASSES, self.width, self.kernel, self.embed)
+        return cgan_generator(self.z_dim, N_CLASSES, self.width, self.kernel, self.embed, self.hidden)
 
 
 @dataclass(frozen=True)
 class CondConvD:
     """A conditional DCGAN discriminator, inputs (image, label) (notebook 04)."""
 
-    width: int = 64
+    width: int = 32
     kernel: int = 4
     slope: float = 0.2
+    hidden: int = 128                     # units of the Dense layer before the logit (0: none)
+    projection: bool = True               # add the dot product of a label embedding with D's last features
 
     def build(self):
         """A fresh discriminator of this spec."""
-        return cgan_discriminator(N_CLASSES, self.width, self.kernel, self.slope)
+        return cgan_discriminator(N_CLASSES, self.width, self.kernel, self.slope, self.hidden, self.projection)
 
 
 @dataclass(frozen=True)
@@ -336,7 +348,7 @@ class Design:
     loss: str = "gan"                     # "gan" (non-saturating, notebook 02) or "wgan-gp" (notebook 05)
     batch_size: int = 64
     real_label: float = 1.0               # the target for real images; 0.9 is one-sided label smoothing
-    ema_decay: float | None = None        # keep a moving average of G's weights with this decay (notebook 03)
+    ema_decay: float | None = None        # keep a moving average of G's weights with this decay (notebook 02)
     jit_compile: bool = False             # compile the training step with XLA (notebook 03)
     n_critic: int = 1                     # WGAN-GP: critic updates per generator update
     gp_weight: float = 0.0                # WGAN-GP: the gradient penalty's weight lambda
@@ -384,8 +396,9 @@ CLASSIC_DENSE = Design(DenseG(hidden=(128,), slope=0.01), DenseD(hidden=(128,), 
 """The classic dense GAN of many first tutorials: one hidden layer of 128 units each, Adam's defaults (notebook 02)."""
 
 DENSE = Design(DenseG(hidden=(256, 512, 1024), slope=0.2), DenseD(hidden=(512, 256), slope=0.2, dropout=0.3),
-               Adam(4e-4, beta_1=0.5), batch_size=128, real_label=0.9)
-"""Notebook 02's dense GAN: wider and deeper, LeakyReLU 0.2, dropout in D, Adam(4e-4, 0.5), label smoothing."""
+               Adam(4e-4, beta_1=0.5), batch_size=128, real_label=0.9, ema_decay=0.999)
+"""Notebook 02's dense GAN: wider and deeper, LeakyReLU 0.2, dropout in D, Adam(4e-4, 0.5), label smoothing,
+samples from a weight average of G."""
 
 TUTORIAL_DCGAN = Design(TutorialG(), TutorialD(), Adam(1e-4, beta_1=0.9), batch_size=256)
 """The TensorFlow DCGAN tutorial's design and settings: 5x5 kernels, Adam(1e-4), batch 256 (notebook 03)."""
@@ -395,8 +408,8 @@ DCGAN = Design(ConvG(width=32, kernel=4, hidden=128), ConvD(width=32, kernel=4, 
 """Notebook 03's DCGAN: 4x4 kernels with stride 2, 32 and 64 channels, a Dense layer of 128 units in each network,
 Adam(4e-4, beta_1 0.5), batch 64, an XLA-compiled step and a moving average of G's weights (decay 0.999)."""
 
-CGAN = DCGAN.replace(generator=CondConvG(width=64, kernel=4, embed=50), discriminator=CondConvD(width=64, kernel=4))
-"""Notebook 04's conditional GAN: notebook 03's settings, 64 and 128 channels, label embeddings in G and D."""
+CGAN = DCGAN.replace(generator=CondConvG(), discriminator=CondConvD())
+"""Notebook 04's conditional GAN: notebook 03's DCGAN and settings, with label embeddings in G and D and a projection term in D."""
 
 WGAN_GP = DCGAN.replace(discriminator=replace(DCGAN.discriminator, batch_norm=False), adam=Adam(1e-4, 0.0, 0.9),
                         loss="wgan-gp", n_critic=5, gp_weight=10.0)

@@ -293,7 +293,7 @@ def make_wgan_step(generator, critic, g_opt, c_opt, *, n_critic: int = 5, gp_wei
 
 
 def make_step(design, players, ema=None) -> GanStep:
-    """The step a ``layers.Design`` calls for, for its ``players`` (and weight average ``ema``) (notebook 03)."""
+    """The step a ``layers.Design`` calls for, for its ``players`` (and weight average ``ema``) (notebook 02)."""
     g, d, g_opt, d_opt = players
     if ema is not None and design.ema_decay is None:
         raise ValueError("a weight average (ema) was given, but the design has no ema_decay: set it, e.g. "
@@ -318,7 +318,7 @@ def update_average(ema, generator, steps, ema_decay: float) -> None:
 
 
 def ema_copy(generator):
-    """A copy of the generator (same architecture and weights) to hold the moving average of its weights (notebook 03)."""
+    """A copy of the generator (same architecture and weights) to hold the moving average of its weights (notebook 02)."""
     import keras
 
     copy = keras.models.clone_model(generator)

@@ -374,6 +374,7 @@ def test_a_design_that_cannot_train_as_written_is_refused(changes, message):
 
 
 def test_a_weight_average_without_a_decay_is_refused():
-    players = SMALL.build()
+    no_average = SMALL.replace(ema_decay=None)
+    players = no_average.build()
     with pytest.raises(ValueError, match="ema_decay"):
-        train.make_step(SMALL, players, ema=train.ema_copy(players.generator))
+        train.make_step(no_average, players, ema=train.ema_copy(players.generator))

@@ -1,0 +1,104 @@
+"""Conditional GAN designs for notebook 04: how often the classifier reads the digit asked for, and FCD, per step.
+
+    python benchmarks/cgan_designs.py calibrate          # seconds per step of each design, on one core (about 3 minutes)
+    python benchmarks/cgan_designs.py run DESIGN SEED STEPS   # one run on one core, scored at every quarter of STEPS
+    python benchmarks/cgan_designs.py summary            # the stored marks
+
+Designs (all with notebook 03's Adam, batch 64 and weight average, the label as an image plane in D):
+  plain       64 and 128 channels, no hidden Dense layers, no projection: the conditional DCGAN usually shown
+  hidden      notebook 03's DCGAN (32 and 64 channels, a Dense(128) hidden layer in G and in D)
+  projection  "hidden" plus the projection term in D: notebook 04's `layers.CGAN`
+
+A run samples batches with replacement and scores the weight average on 5,000 latents (500 of each digit):
+obedience (the share the classifier of helpers.metrics reads as the digit asked for) and FCD. Give each design
+the steps that fit the same time (from `calibrate`) to compare them at equal cost. Marks go to
+benchmarks/results/cgan_designs.jsonl, one line per mark.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+OUT = Path(__file__).parent / "results" / "cgan_designs.jsonl"
+
+
+def design(name: str):
+    """The layers.Design called ``name``."""
+    from helpers import layers
+
+    changes = {"plain": (layers.CondConvG(width=64, hidden=0), layers.CondConvD(width=64, hidden=0, projection=False)),
+               "hidden": (layers.CondConvG(), layers.CondConvD(projection=False)),
+               "projection": (layers.CGAN.generator, layers.CGAN.discriminator)}[name]
+    return layers.CGAN.replace(generator=changes[0], discriminator=changes[1])
+
+
+def run(name: str, seed: int, steps: int, core: int = 0, write: bool = True) -> float:
+    """Train design ``name`` from ``seed`` for ``steps`` on one core; score at every quarter; return seconds per step."""
+    os.sched_setaffinity(0, {core})
+    import helpers
+
+    helpers.setup(seed=0, verbose=False)
+    import keras
+    import numpy as np
+
+    from helpers import metrics, train
+    from helpers.data import as_tanh_batch, load_mnist
+
+    keras.utils.set_random_seed(seed)
+    d = design(name)
+    players = d.build()
+    ema = train.ema_copy(players.generator)
+    step = train.make_step(d, players, ema)
+    (x, y), _ = load_mnist()
+    rng, noise = np.random.default_rng(seed), np.random.default_rng(seed + 100)
+    z_eval, asked = np.random.default_rng(2).normal(size=(5000, d.z_dim)).astype("float32"), np.arange(5000) % 10
+    spent = 0.0
+    for s in range(1, steps + 1):
+        i = np.sort(rng.integers(0, len(x), d.batch_size))
+        real, z = as_tanh_batch(x[i][..., None]), noise.normal(size=(d.batch_size, d.z_dim)).astype("float32")
+        t0 = time.perf_counter()
+        out = step(real, z, y[i].astype("int32"))
+        if s == 1:
+            float(out["d_loss"])             # the first call compiles: not counted
+        else:
+            spent += time.perf_counter() - t0
+        if write and s % (steps // 4) == 0:
+            samples = ema.predict([z_eval, asked], batch_size=500, verbose=0)
+            read = metrics.features_and_probabilities(samples)[1].argmax(axis=1)
+            line = {"design": name, "seed": seed, "step": s, "of": steps, "obedience": float(np.mean(read == asked)),
+                    "fcd": round(metrics.fcd(samples), 3), "train_seconds": round(spent, 1)}
+            with OUT.open("a") as f:
+                f.write(json.dumps(line) + "\n")
+            print(line, flush=True)
+    return spent / (steps - 1)
+
+
+def summary() -> None:
+    """The stored marks, design by design."""
+    lines = [json.loads(line) for line in OUT.read_text().splitlines() if line.strip()]
+    for r in (r for r in lines if "calibration_steps" in r):
+        print(f"{r['design']}: {r['seconds_per_step']:.4f} s per step on one core ({r['calibration_steps']} steps)")
+    lines = [r for r in lines if "step" in r]
+    print("| design | seed | step | obedience | FCD | training seconds (one core) |\n|---|---|---|---|---|---|")
+    for r in sorted(lines, key=lambda r: (r["design"], r["seed"], r["step"])):
+        print(f"| {r['design']} | {r['seed']} | {r['step']:,} of {r['of']:,} | {r['obedience']:.2%} | {r['fcd']:.2f} | "
+              f"{r['train_seconds']:.0f}{' (core shared)' if r.get('core_shared') else ''} |")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    command = sys.argv[1] if len(sys.argv) > 1 else "summary"
+    if command == "calibrate":
+        for name in ("plain", "hidden", "projection"):
+            line = {"design": name, "seed": 0, "calibration_steps": 300, "seconds_per_step": round(run(name, 0, 300, write=False), 4)}
+            with OUT.open("a") as f:
+                f.write(json.dumps(line) + "\n")
+            print(line)
+    elif command == "run":
+        run(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]) if len(sys.argv) > 5 else 0)
+    else:
+        summary()
