@@ -11,8 +11,8 @@ import helpers  # noqa: F401  (the promise: load_model works after `import helpe
 from helpers import metrics
 
 WEIGHTS = Path(helpers.__file__).parent / "weights"
-# name: (largest file size, highest FCD on 2,000 samples); the shipped files score 10.6 and 1.9
-GENERATORS = {"dense_generator.keras": (2_000_000, 20.0), "dcgan_generator.keras": (4_000_000, 5.0)}
+# name: (largest file size, highest FCD on 2,000 samples); the shipped files score 5.8 and 1.9
+GENERATORS = {"dense_generator.keras": (2_000_000, 10.0), "dcgan_generator.keras": (4_000_000, 5.0)}
 
 
 @pytest.mark.parametrize("name, limits", sorted(GENERATORS.items()))
@@ -53,7 +53,7 @@ def test_shipped_conditional_generator_draws_the_digit_it_is_asked_for():
     asked = np.arange(1000) % 10
     images = gen([z, asked], training=False).numpy()
     _, probs = metrics.features_and_probabilities(images)
-    assert np.mean(probs.argmax(axis=1) == asked) >= 0.95
+    assert np.mean(probs.argmax(axis=1) == asked) >= 0.98     # the shipped generator: 0.991
 
 
 @pytest.mark.parametrize("name, shape, data", [("fashion_generator.keras", (28, 28, 1), "fashion"),
