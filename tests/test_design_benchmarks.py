@@ -1,0 +1,58 @@
+"""The stored design benchmarks behind notebooks 02 and 04 say what the notebooks and benchmarks/README say."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+from helpers import layers
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def benchmark(name: str):
+    """A benchmark script, imported as a module (nothing runs)."""
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_dense_weight_average_scores_below_the_raw_generator_at_every_mark_and_seed():
+    runs = [json.loads(line) for line in (BENCHMARKS / "results" / "dense_average.jsonl").read_text().splitlines()]
+    assert sorted(r["seed"] for r in runs) == [0, 1, 2] and {r["steps"] for r in runs} == {15_000}
+    for run in runs:
+        assert len(run["scores"]) == 4
+        for mark in run["scores"].values():
+            assert mark["average"] < 0.7 * mark["raw"]
+
+
+def test_the_dense_benchmark_trains_notebook_02s_design_with_its_label_smoothing(capsys):
+    module = benchmark("dense_average")
+    assert module.STEPS == 15_000 and module.SEEDS == (0, 1, 2)
+    assert layers.DENSE.ema_decay == 0.999 and layers.DENSE.real_label == 0.9
+    module.summary()
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert len(rows) == 4 and rows[-1].startswith("| 15,000 | 9.11 ± 0.59 | 20.17 ± 4.01")
+
+
+def test_the_benchmarked_projection_design_is_notebook_04s_and_the_others_differ_only_where_named():
+    module = benchmark("cgan_designs")
+    assert module.design("projection") == layers.CGAN
+    hidden, plain = module.design("hidden"), module.design("plain")
+    assert hidden.discriminator.projection is False and hidden.generator == layers.CGAN.generator
+    assert (plain.generator.width, plain.generator.hidden, plain.discriminator.hidden) == (64, 0, 0)
+    assert hidden.adam == plain.adam == layers.CGAN.adam and hidden.ema_decay == layers.CGAN.ema_decay
+
+
+def test_the_projection_term_makes_the_logit_depend_on_the_label_through_d_s_features():
+    import numpy as np
+
+    with_projection = layers.CondConvD(width=4, hidden=8).build()
+    without = layers.CondConvD(width=4, hidden=8, projection=False).build()
+    assert with_projection.count_params() == without.count_params() + 10 * 8      # a second 10 x 8 table
+    assert any(type(layer).__name__ == "Dot" for layer in with_projection.layers)
+    x = np.zeros((10, 28, 28, 1), "float32")
+    logits = with_projection([x, np.arange(10)], training=False).numpy()[:, 0]
+    assert np.ptp(logits) > 0
