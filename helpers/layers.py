@@ -12,8 +12,8 @@ from typing import NamedTuple, Protocol
 
 from helpers.config import IMAGE_SHAPE, N_CLASSES
 
-__all__ = ["dense_generator", "dense_discriminator", "tutorial_generator", "ConvG", "ConvD", "Adam", "Players",
-           "Design", "CLASSIC_DENSE", "DENSE", "TUTORIAL_DCGAN", "DCGAN", "CGAN", "WGAN_GP", "FASHION", "OWN_IMAGES"]
+__all__ = ["dense_generator", "dense_discriminator", "tutorial_generator", "ConvG", "ConvD", "CondConvG", "CondConvD",
+           "Adam", "Players", "Design", "CLASSIC_DENSE", "DENSE", "TUTORIAL_DCGAN", "DCGAN", "CGAN", "WGAN_GP", "FASHION", "OWN_IMAGES"]
 
 PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1] * IMAGE_SHAPE[2]
 
