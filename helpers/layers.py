@@ -187,8 +187,8 @@ def cgan_discriminator(n_classes: int = N_CLASSES, width: int = 32, kernel: int 
         h = layers.LeakyReLU(slope)(layers.BatchNormalization()(layers.Dense(hidden, use_bias=False)(h)))
     logit = layers.Dense(1)(h)
     if projection:
-        e_y = layers.Embedding(n_classes, h.shape[-1])(label)
-        logit = layers.Add()([logit, layers.Dot(axes=1)([h, e_y])])
+        p_y = layers.Embedding(n_classes, h.shape[-1])(label)
+        logit = layers.Add()([logit, layers.Dot(axes=1)([h, p_y])])
     return keras.Model([image, label], logit, name=name)
 
 
