@@ -177,7 +177,7 @@ def test_latent_slider_changes_the_rendered_digit_in_jupyterlab(jupyterlab):
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
 
-            cell = page.locator(".jp-CodeCell").filter(has_text="LatentExplorer(generator")
+            cell = page.locator(".jp-CodeCell").filter(has_text="LatentExplorer(ema")
             slider = cell.locator(".widget-slider").first
             slider.wait_for(timeout=240_000)   # the cells before it load the data and the shipped generator
             image = cell.locator(".widget-image").first
