@@ -370,17 +370,11 @@ class _Drawing:
 
 # ---------------------------------------------------------------- the playground
 
-class Playground:
-    """A 2-D GAN to train, watch and steer: ``run(steps)``, ``figure()``, and the live ``widget`` (notebook 01).
+class PlaygroundModel:
+    """The playground without its view: a 2-D GAN, its settings, its training and its state (notebook 01).
 
-    ``data``: "ring" (8 Gaussians), "grid" (5x5 Gaussians), "moons", or an array of points of shape (N, 2).
-    ``loss``: "minimax" (the saturating generator loss), "non-saturating", or "wgan-gp".
-    ``lr_d``, ``lr_g``: Adam's learning rates of D and G; ``d_steps``: D's updates per G update (by default 1
-    for the GAN losses, 5 for WGAN-GP: ``D_STEPS``);
-    ``width_d``, ``width_g``: hidden units per layer (two hidden layers each); ``batch``: points per batch;
-    ``seed``: fixes the data, the initial weights and the batches; ``updates_per_frame``: D's updates between
-    two frames of the live view (a frame trains max(1, updates_per_frame // d_steps) steps).
-    Changing the data, the loss or a width resets the training; learning rates and ``d_steps`` apply at once.
+    Its arguments are ``Playground``'s. Nothing here draws: ``Playground`` adds the figure, the live view and
+    its controls.
     """
 
     def __init__(self, data="ring", loss: str = "non-saturating", *, lr_d: float = 1e-3, lr_g: float = 1e-3,
@@ -399,17 +393,12 @@ class Playground:
         self.batch = _positive_int("batch", batch)
         self.updates_per_frame = _positive_int("updates_per_frame", updates_per_frame)
         self.step = 0
-        self.frames = 0
         self.history: dict[str, list] = {}
-        self.error: str | None = None
-        self._controls: dict | None = None
-        self._widget = None
-        self._drawing = None
-        self._task = None
-        self._playing = False
-        self._syncing = False
         self._build()
         self.reset()
+
+    def _changed(self, reset: bool = False, draw: bool = True) -> None:
+        """Called after every change of state (``reset``: back to step 0); a view redraws here."""
 
     # ------------------------------------------------ networks, optimizers, compiled steps
 
@@ -521,10 +510,7 @@ class Playground:
         self._rng.reset_from_seed(self.seed)
         self.step = 0
         self.history = {"d_loss": [], "g_loss": [], "modes": [], "near_modes": []}
-        self.error = None
-        if self._controls is not None:
-            self._controls["message"].value = ""
-        self._refresh()
+        self._changed(reset=True)
 
     def set(self, **changes) -> None:
         """Change settings by keyword, as the widget's controls do: ``data``, ``loss``, ``width_d``, ``width_g``
@@ -574,7 +560,7 @@ class Playground:
         if rebuild or reset:
             self.reset()
         else:
-            self._refresh(draw=False)
+            self._changed(draw=False)
 
     # ------------------------------------------------ training
 
@@ -589,8 +575,7 @@ class Playground:
         if not isinstance(steps, int) or steps < 0:
             raise ValueError(f"steps must be a whole number >= 0; got {steps!r}")
         self._train(steps)
-        if self._widget is not None:
-            self._refresh()
+        self._changed()
         return {k: list(v) for k, v in self.history.items()}
 
     def _train(self, steps: int) -> None:
@@ -691,6 +676,40 @@ class Playground:
         """Each point's term of the generator's loss under the current D (points in data coordinates, (N, 2))."""
         x = self.data.to_model(check_array(points))
         return np.asarray(generator_losses(self.discriminator(x, training=False), self.loss), dtype=np.float64)
+
+
+class Playground(PlaygroundModel):
+    """A 2-D GAN to train, watch and steer: ``run(steps)``, ``figure()``, and the live ``widget`` (notebook 01).
+
+    ``data``: "ring" (8 Gaussians), "grid" (5x5 Gaussians), "moons", or an array of points of shape (N, 2).
+    ``loss``: "minimax" (the saturating generator loss), "non-saturating", or "wgan-gp".
+    ``lr_d``, ``lr_g``: Adam's learning rates of D and G; ``d_steps``: D's updates per G update (by default 1
+    for the GAN losses, 5 for WGAN-GP: ``D_STEPS``);
+    ``width_d``, ``width_g``: hidden units per layer (two hidden layers each); ``batch``: points per batch;
+    ``seed``: fixes the data, the initial weights and the batches; ``updates_per_frame``: D's updates between
+    two frames of the live view (a frame trains max(1, updates_per_frame // d_steps) steps).
+    Changing the data, the loss or a width resets the training; learning rates and ``d_steps`` apply at once.
+
+    ``PlaygroundModel`` holds the GAN and its training; this class adds what is drawn: a static figure, the
+    live view's frames, its controls and its play loop.
+    """
+
+    # the view's state until the view is first used (instances then keep their own)
+    frames: int = 0
+    error: str | None = None
+    _controls: dict | None = None
+    _widget = None
+    _drawing = None
+    _task = None
+    _playing: bool = False
+    _syncing: bool = False
+
+    def _changed(self, reset: bool = False, draw: bool = True) -> None:
+        if reset:
+            self.error = None
+            if self._controls is not None:
+                self._controls["message"].value = ""
+        self._refresh(draw=draw)
 
     def figure(self, size: float = 9.0):
         """The current state as a matplotlib figure: the points over D's surface with the generator's arrows,

@@ -185,9 +185,9 @@ def make_gan_step(gen, disc, g_opt, d_opt, loss: str = "non-saturating", pack: i
     """Return a compiled step(real, z) that updates D and G once from one forward pass and returns their losses.
 
     ``loss`` is the generator's loss: "non-saturating" (-log D(G(z))) or "saturating" (log(1 - D(G(z)))).
-    ``pack`` > 1 lets D judge ``pack`` samples at once (PacGAN), a remedy for mode collapse. The step returns
-    (D's loss, G's loss, mean D(x), mean D(G(z))). Notebook 01 writes this step out (section 4) and asserts
-    that it returns the same numbers.
+    ``pack`` > 1 lets D judge ``pack`` samples at once (PacGAN), a remedy for mode collapse. Like every step of
+    the series it returns a dict of named numbers: d_loss, g_loss, d_real (mean D(x)) and d_fake (mean D(G(z))).
+    Notebook 01 writes this step out (section 4) and asserts that it returns the same numbers.
     """
     import tensorflow as tf
 
@@ -212,7 +212,8 @@ def make_gan_step(gen, disc, g_opt, d_opt, loss: str = "non-saturating", pack: i
                 g_loss = -tf.reduce_mean(bce(tf.zeros_like(fake_logit), fake_logit))  # log(1 - D(G(z)))
         d_opt.apply_gradients(zip(d_tape.gradient(d_loss, disc.trainable_variables), disc.trainable_variables))
         g_opt.apply_gradients(zip(g_tape.gradient(g_loss, gen.trainable_variables), gen.trainable_variables))
-        return d_loss, g_loss, tf.reduce_mean(tf.sigmoid(real_logit)), tf.reduce_mean(tf.sigmoid(fake_logit))
+        return {"d_loss": d_loss, "g_loss": g_loss,
+                "d_real": tf.reduce_mean(tf.sigmoid(real_logit)), "d_fake": tf.reduce_mean(tf.sigmoid(fake_logit))}
 
     return step
 
@@ -225,7 +226,8 @@ def train_toy_gan(sample_real: Callable[[int, np.random.Generator], np.ndarray],
     (notebook 01).
 
     Both players use Adam(lr, beta_1=0.5) unless an optimizer is passed for either; ``step`` replaces the
-    standard GAN step (e.g. ``helpers.train.make_wgan_step``).
+    standard GAN step (e.g. ``helpers.train.make_wgan_step``). A step returns a dict of named numbers; the
+    history keeps a list of each.
     """
     import keras
 
@@ -234,14 +236,13 @@ def train_toy_gan(sample_real: Callable[[int, np.random.Generator], np.ndarray],
     g_opt = g_opt or keras.optimizers.Adam(lr, beta_1=0.5)
     d_opt = d_opt or keras.optimizers.Adam(lr, beta_1=0.5)
     step = step or make_gan_step(gen, disc, g_opt, d_opt, loss=loss, pack=pack)
-    history: dict[str, list[float]] = {"d_loss": [], "g_loss": [], "d_real": [], "d_fake": []}
+    history: dict[str, list[float]] = {}
     if on_snapshot:
         on_snapshot(0)
     for i in range(1, steps + 1):
         real = sample_real(batch, rng)
         z = rng.normal(size=(batch, z_dim)).astype(np.float32)
-        out = step(real, z)
-        for key, v in (out.items() if isinstance(out, dict) else zip(("d_loss", "g_loss", "d_real", "d_fake"), out)):
+        for key, v in step(real, z).items():
             history.setdefault(key, []).append(float(v))
         if on_snapshot and (i % every == 0 or i == steps):
             on_snapshot(i)

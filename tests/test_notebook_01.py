@@ -68,7 +68,9 @@ def test_the_toy_step_returns_the_losses_of_the_networks_it_was_given(loss):
     d_fake = 1 / (1 + np.exp(-np.asarray(disc(gen(z)), np.float64)))
     before = [w.copy() for w in gen.get_weights() + disc.get_weights()]
     step = toy.make_gan_step(gen, disc, keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.1), loss=loss)
-    d_loss, g_loss, mean_real, mean_fake = (float(v) for v in step(real, z))
+    out = step(real, z)
+    assert list(out) == ["d_loss", "g_loss", "d_real", "d_fake"]   # the series' step contract: named numbers
+    d_loss, g_loss, mean_real, mean_fake = (float(v) for v in out.values())
     assert d_loss == pytest.approx(-np.mean(np.log(d_real)) - np.mean(np.log(1 - d_fake)), rel=1e-5)
     expected_g = -np.mean(np.log(d_fake)) if loss == "non-saturating" else np.mean(np.log(1 - d_fake))
     assert g_loss == pytest.approx(expected_g, rel=1e-5)
