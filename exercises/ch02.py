@@ -41,7 +41,7 @@ def discriminator_loss(real_logit, fake_logit, real_label: float) -> float:
 
 def chapter_step(generator, discriminator, g_opt, d_opt, real, z, real_label):
     """The chapter's step (notebook 02): one update of D on its BCE (real -> real_label, fakes -> 0), then one of G
-    on the non-saturating loss, scoring fresh fakes with the updated D; returns (d_loss, g_loss). The reference of
+    on the non-saturating loss, G(z) computed again and scored by the updated D; returns (d_loss, g_loss). The reference of
     the find-the-bug exercise."""
     import tensorflow as tf
 
@@ -65,7 +65,7 @@ def chapter_step(generator, discriminator, g_opt, d_opt, real, z, real_label):
 def train_step(generator, discriminator, g_opt, d_opt, real, z, real_label):
     """Reference of notebook 02's exercise 2, the step with separate batches: D updated twice, first on the real
     batch alone (BCE against real_label), then on the fakes alone (BCE against 0) with the D that update left,
-    then G once on the non-saturating loss, scoring fresh fakes with the twice-updated D. Returns (d_loss, g_loss),
+    then G once on the non-saturating loss, G(z) computed again and scored by the twice-updated D. Returns (d_loss, g_loss),
     d_loss the sum of D's two losses, each computed before its own update."""
     import tensorflow as tf
 
@@ -335,8 +335,8 @@ def _explain(kind: str, yours: list[dict], ref: list[dict]) -> str:
         "g_target_real_label": f"{g_text}; yours scores the fakes against real_label. G's target for its fakes is "
                                "1: the smoothing is only for D's real targets.",
         "stale_fakes": f"{g_text}; yours is what scoring the fakes with D as it was before its update gives (G's "
-                       "loss taken from D's forward pass). Update D first, then score fresh fakes with the updated D "
-                       "for G's loss.",
+                       "loss taken from D's forward pass, notebook 01's order). This exercise asks for notebook 02's "
+                       "order: update D first, then compute G(z) again inside G's tape and let the updated D score it.",
         "joint": f"{d_text}; yours is what the chapter's step gives: one update of D on the sum of its two losses, "
                  "both computed by D before the update. This exercise asks for two updates of D: first on the real "
                  "batch alone, then on the fakes alone, scored by the D that the first update left.",
@@ -470,7 +470,7 @@ register(Exercise(
 
 _STEP_HINTS = (
     "three updates, one after the other, each with its own tf.GradientTape: D on the real batch alone, then D on "
-    "the fakes alone (scored by the D the first update left), then G on fresh fakes scored by the twice-updated D. "
+    "the fakes alone (scored by the D the first update left), then G on G(z), computed again inside G's tape and scored by the twice-updated D. "
     "Each takes the gradient of its own loss with respect to one network's weights and applies it with that "
     "network's optimizer. Both networks run with training=True.",
     "d_real_loss = mean BCE(real_label, D(real)); d_fake_loss = mean BCE(0, D(G(z))); g_loss = mean BCE(1, D(G(z))) "

@@ -117,7 +117,7 @@ EXERCISES: dict[str, Exercise] = {}
 
 
 def register(exercise: Exercise) -> Exercise:
-    """Add an exercise to the registry under its name (the modules ``exercises.ch01`` ... ``ch06`` do, one per notebook)."""
+    """Add an exercise to the registry under its name (each module ``exercises.chNN`` does, one per notebook)."""
     EXERCISES[exercise.name] = exercise
     return exercise
 
