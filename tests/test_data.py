@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from helpers import data
+from damaged_caches import DAMAGES, write_damaged_cache
 from local_servers import file_server, silent_server, trickle_server
 
 SMALL_TRAIN = (3, 2, 2, 2, 2, 2, 2, 2, 2, 2)
@@ -139,25 +140,11 @@ def test_conversion_is_exact_for_every_pixel_value():
     np.testing.assert_array_equal(back.reshape(1, 784), pixels)
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "no-checksum", "not-a-zip", "wrong-labels"])
+@pytest.mark.parametrize("damage", DAMAGES)
 def test_corrupt_cache_is_detected_and_replaced(small_mnist, monkeypatch, damage, capsys):
     path = data.cache_path()
     good = small_mnist
-    if damage == "wrong-labels":
-        (x, y), test = good
-        data.write_cache(path, ((x, np.zeros_like(y)), test))
-    else:
-        data.write_cache(path, good)
-        raw = path.read_bytes()
-        if damage == "truncate":
-            path.write_bytes(raw[: len(raw) // 2])
-        elif damage == "flip":
-            path.write_bytes(raw[:100] + bytes([raw[100] ^ 0xFF]) + raw[101:])
-        elif damage == "no-checksum":
-            path.with_name(path.name + ".sha256").unlink()
-        else:
-            path.write_bytes(b"not a zip file")
-            path.with_name(path.name + ".sha256").write_text(hashlib.sha256(b"not a zip file").hexdigest())
+    write_damaged_cache(path, good, damage)
     monkeypatch.setattr(data, "SOURCES", (("Keras download", lambda: good),))
     assert_same(data.load_mnist(), good)
     assert_same(data.read_cache(path), good)  # replaced by a verified copy

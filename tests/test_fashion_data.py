@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from helpers import data
+from damaged_caches import DAMAGES, write_damaged_cache
 from local_servers import file_server, silent_server
 
 SMALL_TRAIN = (3, 2, 2, 2, 2, 2, 2, 2, 2, 2)
@@ -192,21 +193,10 @@ def test_cache_round_trip_then_no_source_is_touched(small_fashion, monkeypatch):
     assert_same(data.load_fashion_mnist(verbose=False), small_fashion)
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "no-checksum", "wrong-labels"])
+@pytest.mark.parametrize("damage", DAMAGES)
 def test_damaged_cache_is_detected_and_replaced(small_fashion, monkeypatch, damage, capsys):
     path = data.fashion_cache_path()
-    if damage == "wrong-labels":
-        (x, y), test = small_fashion
-        data.write_cache(path, ((x, np.zeros_like(y)), test))
-    else:
-        data.write_cache(path, small_fashion)
-        raw = path.read_bytes()
-        if damage == "truncate":
-            path.write_bytes(raw[: len(raw) // 2])
-        elif damage == "flip":
-            path.write_bytes(raw[:100] + bytes([raw[100] ^ 0xFF]) + raw[101:])
-        else:
-            path.with_name(path.name + ".sha256").unlink()
+    write_damaged_cache(path, small_fashion, damage)
     monkeypatch.setattr(data, "FASHION_SOURCES", (("Keras download", lambda: small_fashion),))
     assert_same(data.load_fashion_mnist(), small_fashion)
     assert_same(data.read_cache(path, data.verify_fashion), small_fashion)   # replaced by a verified copy

@@ -1,0 +1,35 @@
+"""Damage a verified data cache the ways a disk or an interrupted write can, for the loaders' tests."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from helpers import data
+
+DAMAGES = ("truncate", "flip", "no-checksum", "not-a-zip", "wrong-labels")
+"""Half a file, one flipped byte, a missing checksum, a file that is no archive (with a matching checksum), and
+an archive whose labels are all 0 (its checksum matching too)."""
+
+
+def write_damaged_cache(path: Path, good, damage: str) -> None:
+    """Write ``good`` ((x, y), test) as a cache at ``path``, then damage it as ``damage`` says."""
+    if damage == "wrong-labels":
+        (x, y), test = good
+        data.write_cache(path, ((x, np.zeros_like(y)), test))
+        return
+    data.write_cache(path, good)
+    raw = path.read_bytes()
+    if damage == "truncate":
+        path.write_bytes(raw[: len(raw) // 2])
+    elif damage == "flip":
+        path.write_bytes(raw[:100] + bytes([raw[100] ^ 0xFF]) + raw[101:])
+    elif damage == "no-checksum":
+        path.with_name(path.name + ".sha256").unlink()
+    elif damage == "not-a-zip":
+        path.write_bytes(b"not a zip file")
+        path.with_name(path.name + ".sha256").write_text(hashlib.sha256(b"not a zip file").hexdigest())
+    else:
+        raise ValueError(f"unknown damage {damage!r}: one of {DAMAGES}")
