@@ -2,7 +2,7 @@
 
     python benchmarks/cgan_designs.py calibrate          # seconds per step of each design, on one core (about 3 minutes)
     python benchmarks/cgan_designs.py run DESIGN SEED STEPS   # one run on one core, scored at every quarter of STEPS
-    python benchmarks/cgan_designs.py summary            # the stored marks
+    python benchmarks/cgan_designs.py summary            # the stored marks, and the seeds compared at equal time
 
 Designs (all with notebook 03's Adam, batch 64 and weight average, the label as an image plane in D):
   plain       64 and 128 channels, no hidden Dense layers, no projection: the conditional DCGAN usually shown
@@ -77,6 +77,31 @@ def run(name: str, seed: int, steps: int, core: int = 0, write: bool = True) -> 
     return spent / (steps - 1)
 
 
+EQUAL_TIME = {"plain": 2100, "projection": 5000}
+"""Steps of the seed comparison: about 300 s of one core each (0.144 and 0.060 s per step, from ``calibrate``)."""
+
+
+def seeds_compared() -> None:
+    """The last mark of the equal-time runs, seed by seed, and projection minus plain with Welch's 95% interval."""
+    import numpy as np
+
+    from helpers.tricks import compare
+
+    lines = [json.loads(line) for line in OUT.read_text().splitlines() if line.strip()]
+    final = {name: sorted((r for r in lines if r.get("design") == name and r.get("of") == steps and r["step"] == steps),
+                          key=lambda r: r["seed"]) for name, steps in EQUAL_TIME.items()}
+    print("| design | steps | seeds | obedience: each seed | mean ± sd | FCD: each seed | mean ± sd |\n"
+          "|---|---|---|---|---|---|---|")
+    for name, runs in final.items():
+        ob, fcd = [100 * r["obedience"] for r in runs], [r["fcd"] for r in runs]
+        print(f"| {name} | {EQUAL_TIME[name]:,} | {len(runs)} | {', '.join(f'{v:.2f}%' for v in ob)} | "
+              f"{np.mean(ob):.2f} ± {np.std(ob, ddof=1):.2f} | {', '.join(f'{v:.2f}' for v in fcd)} | "
+              f"{np.mean(fcd):.2f} ± {np.std(fcd, ddof=1):.2f} |")
+    for metric, scale in (("obedience", 100), ("fcd", 1)):
+        c = compare([scale * r[metric] for r in final["projection"]], [scale * r[metric] for r in final["plain"]])
+        print(f"projection - plain, {metric}: {c['diff']:+.2f} (95% interval {c['diff_low']:+.2f} to {c['diff_high']:+.2f})")
+
+
 def summary() -> None:
     """The stored marks, design by design."""
     lines = [json.loads(line) for line in OUT.read_text().splitlines() if line.strip()]
@@ -102,3 +127,5 @@ if __name__ == "__main__":
         run(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]) if len(sys.argv) > 5 else 0)
     else:
         summary()
+        print()
+        seeds_compared()
