@@ -32,8 +32,8 @@ if IPyNbCell is not None and not getattr(IPyNbCell, "_stderr_ignored", False):
 
 
 def pytest_xdist_auto_num_workers(config):
-    """``-n auto`` (pyproject.toml): one worker per CPU this process may use (its cgroup quota and affinity
-    counted), at most 4: each worker may hold a notebook's kernel, about 1.3 GB."""
+    """``-n auto`` (the README's test command, with pytest-xdist): one worker per CPU this process may use (its
+    cgroup quota and affinity counted), at most 4, since each worker may hold a notebook's kernel (about 1.3 GB)."""
     from helpers.config import cpu_limit
 
     return max(1, min(4, cpu_limit()))
