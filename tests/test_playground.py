@@ -40,6 +40,16 @@ def test_the_api_run_figure_widget():
     assert playground.controls["step_label"].value == "step 400"
 
 
+def test_the_model_trains_as_the_playground_does_and_draws_nothing():
+    """PlaygroundModel is the playground without its view: the same steps from the same seed, no figure, no widget."""
+    model = pgm.PlaygroundModel("ring", "non-saturating", width_d=16, width_g=16, batch=64, seed=3)
+    view = Playground("ring", "non-saturating", width_d=16, width_g=16, batch=64, seed=3)
+    assert isinstance(view, pgm.PlaygroundModel)
+    assert not any(hasattr(model, name) for name in ("figure", "widget", "play", "frame", "controls"))
+    assert model.run(30) == view.run(30)
+    assert model.state()["title"] == view.state()["title"]
+
+
 @pytest.mark.parametrize("loss", LOSSES)
 def test_each_data_source_and_loss_trains_with_finite_losses(small, loss):
     points = np.random.default_rng(0).normal([3.0, -1.0], [2.0, 0.5], size=(500, 2))
