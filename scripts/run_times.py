@@ -8,7 +8,8 @@ docs/teachers_guide.md.
 
 Full mode on 2 cores comes from the stored notebooks themselves: each code cell records when it started and
 ended, so a notebook's full-mode time is the span from its first cell to its last (kernel start-up not counted).
-Fast mode and one CPU are measured by commands and kept in docs/run_times.json with the command that made them.
+Fast mode and one CPU are measured by commands and kept in docs/run_times.json with the command that made them
+(the same span, measured on a copy of the notebook).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +67,9 @@ def spoken(seconds: float | None) -> str | None:
         return None
     shown = duration(seconds)
     number, unit = shown.split()
-    return f"about {number} {'seconds' if unit == 's' else 'minute' if number == '1' else 'minutes'}"
+    if shown == "60 s":
+        return "about a minute"
+    return f"about {number} {'seconds' if unit == 's' else 'minutes'}"
 
 
 OPENING = (("full", re.compile(r"(Full mode:\s+)((?:about|under)\s[^;(]*?)(\s+on a 2-core CPU)")),
@@ -178,18 +180,17 @@ def update_openings(check: bool) -> list[str]:
 
 
 def measure_fast(numbers: list[str]) -> None:
-    """Run notebooks top to bottom in fast mode (a copy, outputs thrown away) and store their times."""
+    """Run notebooks top to bottom in fast mode (a copy, outputs thrown away) and store each one's cell span."""
     stored = measured()
     env = {**os.environ, "GAN_FAST": "1"}
     for path in chapters():
         if numbers and path.name[:2] not in numbers:
             continue
         with tempfile.TemporaryDirectory() as tmp:
-            start = time.perf_counter()
             subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
                             "--output-dir", tmp, str(path)], check=True, env=env, cwd=NOTEBOOKS,
                            capture_output=True)
-            seconds = time.perf_counter() - start
+            seconds = full_mode_seconds(Path(tmp) / path.name)     # the same span as full mode's
         stored["fast_s"][path.name[:2]] = round(seconds)
         print(f"{path.name}: {seconds:.0f} s in fast mode", flush=True)
     MEASURED.write_text(json.dumps(stored, indent=1) + "\n", encoding="utf-8")

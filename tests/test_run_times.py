@@ -26,7 +26,7 @@ def test_a_time_is_shown_in_seconds_up_to_90_then_in_half_minutes(seconds, shown
     assert run_times.duration(seconds) == shown
 
 
-@pytest.mark.parametrize("seconds, said", [(24.6, "about 25 seconds"), (60, "about 60 seconds"),
+@pytest.mark.parametrize("seconds, said", [(24.6, "about 25 seconds"), (60, "about a minute"),
                                            (658, "about 11 minutes"), (450, "about 7.5 minutes"), (None, None)])
 def test_a_chapters_opening_says_the_tables_time_in_words(seconds, said):
     assert run_times.spoken(seconds) == said
