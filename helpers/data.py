@@ -610,7 +610,12 @@ def load_fashion_mnist(verbose: bool = True) -> Arrays:
 def to_tanh_range(images_uint8: np.ndarray) -> np.ndarray:
     """uint8 images (N, 28, 28) -> float32 (N, 28, 28, 1) in [-1, 1], the range of the generators' tanh output
     (notebook 00)."""
-    return (np.asarray(images_uint8, dtype=np.float32)[..., None] - 127.5) / 127.5
+    return _from_pixels(np.asarray(images_uint8)[..., None])
+
+
+def _from_pixels(pixels: np.ndarray) -> np.ndarray:
+    """The one scaling of the series: pixels p in 0..255 to x = (p - 127.5) / 127.5 in [-1, 1], float32."""
+    return (pixels.astype(np.float32) - 127.5) / 127.5
 
 
 def mnist_images(limit: int | None = None, split: str = "train", uint8: bool = False) -> np.ndarray:
@@ -631,7 +636,7 @@ def as_tanh_batch(images: np.ndarray) -> np.ndarray:
     (notebook 05)."""
     images = np.asarray(images)
     if images.dtype == np.uint8:
-        return (images.astype(np.float32) - 127.5) / 127.5
+        return _from_pixels(images)
     if images.dtype.kind not in "fiub":
         raise TypeError(f"images of dtype {images.dtype}: use numbers, uint8 pixels 0..255 or floats in [-1, 1]")
     return images.astype(np.float32)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.data import to_tanh_range
+from helpers.data import as_tanh_batch
 
 __all__ = ["CLASSIFIER_PATH", "build_classifier", "as_tanh_images", "load_classifier", "features_and_probabilities",
            "fcd", "evaluate", "summary", "ranks", "spearman", "top_k", "normalize_maps", "halve", "patch_fd"]
@@ -61,7 +61,7 @@ def as_tanh_images(images) -> np.ndarray:
     if x.ndim != 4 or x.shape[1:] != (28, 28, 1):
         raise ValueError(f"expected digit images of shape (N, 28, 28) or (N, 28, 28, 1), got {x.shape}")
     if x.dtype == np.uint8:
-        return to_tanh_range(x[..., 0])
+        return as_tanh_batch(x)
     x = x.astype(np.float32)
     if x.min() < -1.01 or x.max() > 1.01:
         raise ValueError(f"float images must be in [-1, 1] (a generator's tanh output); got [{x.min():.2f}, {x.max():.2f}]."
@@ -187,7 +187,7 @@ def _float_images(images) -> np.ndarray:
         x = x[..., None]
     if x.ndim != 4:
         raise ValueError(f"expected images of shape (N, H, W) or (N, H, W, C), got {x.shape}")
-    return (x.astype(np.float32) - 127.5) / 127.5 if x.dtype == np.uint8 else x.astype(np.float32)
+    return as_tanh_batch(x)
 
 
 def halve(images: np.ndarray) -> np.ndarray:
