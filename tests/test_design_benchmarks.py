@@ -56,3 +56,16 @@ def test_the_projection_term_makes_the_logit_depend_on_the_label_through_d_s_fea
     x = np.zeros((10, 28, 28, 1), "float32")
     logits = with_projection([x, np.arange(10)], training=False).numpy()[:, 0]
     assert np.ptp(logits) > 0
+
+
+def test_at_equal_time_every_projection_seed_obeys_more_and_scores_a_lower_fcd_than_every_plain_seed(capsys):
+    module = benchmark("cgan_designs")
+    lines = [json.loads(line) for line in module.OUT.read_text().splitlines() if line.strip()]
+    final = {name: [r for r in lines if r.get("design") == name and r.get("of") == steps and r["step"] == steps]
+             for name, steps in module.EQUAL_TIME.items()}
+    assert all(sorted(r["seed"] for r in runs) == [0, 1, 2] for runs in final.values())
+    assert min(r["obedience"] for r in final["projection"]) > max(r["obedience"] for r in final["plain"])
+    assert max(r["fcd"] for r in final["projection"]) < min(r["fcd"] for r in final["plain"])
+    module.seeds_compared()
+    out = capsys.readouterr().out
+    assert "| projection | 5,000 | 3 |" in out and "| plain | 2,100 | 3 |" in out
