@@ -69,3 +69,11 @@ def test_at_equal_time_every_projection_seed_obeys_more_and_scores_a_lower_fcd_t
     module.seeds_compared()
     out = capsys.readouterr().out
     assert "| projection | 5,000 | 3 |" in out and "| plain | 2,100 | 3 |" in out
+
+
+def test_the_stronger_reader_reads_real_digits_better_than_the_metrics_and_both_read_the_shipped_generator():
+    stored = json.loads((BENCHMARKS / "results" / "obedience_reader.json").read_text())
+    series, stronger = stored["readers"]["the metric's reader (helpers.metrics)"], stored["readers"]["the stronger reader"]
+    assert stored["samples"] == 10_000
+    assert stronger["real_test_digits_read_right"] > series["real_test_digits_read_right"] > 0.99
+    assert min(series["cgan_obedience"], stronger["cgan_obedience"]) > 0.99
