@@ -33,7 +33,7 @@ import numpy as np
 
 from helpers.toy import mlp, mode_coverage, ring_modes, sample_ring
 
-__all__ = ["MAX_FPS", "Playground"]
+__all__ = ["MAX_FPS", "Playground", "PlaygroundModel"]
 
 DATA_SOURCES = ("ring", "grid", "moons")
 """The named data sets: 8 Gaussians on a circle, 25 Gaussians on a 5x5 grid, two interleaved half-moons."""
