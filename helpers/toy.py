@@ -185,8 +185,8 @@ def make_gan_step(gen, disc, g_opt, d_opt, loss: str = "non-saturating", pack: i
     """Return a compiled step(real, z) that updates D and G once from one forward pass and returns their losses.
 
     ``loss`` is the generator's loss: "non-saturating" (-log D(G(z))) or "saturating" (log(1 - D(G(z)))).
-    ``pack`` > 1 lets D judge ``pack`` samples at once (PacGAN), a remedy for mode collapse. Like the packaged steps of
-    the series it returns a dict of named numbers: d_loss, g_loss, d_real (mean D(x)) and d_fake (mean D(G(z))).
+    ``pack`` > 1 lets D judge ``pack`` samples at once (PacGAN), a remedy for mode collapse. Like the series'
+    packaged steps it returns a dict of named numbers: d_loss, g_loss, d_real (mean D(x)), d_fake (mean D(G(z))).
     Notebook 01 writes this step out (section 4) and asserts that it returns the same numbers.
     """
     import tensorflow as tf
