@@ -51,8 +51,8 @@ def run(name: str, seed: int, steps: int, core: int = 0, write: bool = True) -> 
     keras.utils.set_random_seed(seed)
     d = design(name)
     players = d.build()
-    ema = train.ema_copy(players.generator)
-    step = train.make_step(d, players, ema)
+    step = train.make_step(d, players)
+    ema = step.ema
     (x, y), _ = load_mnist()
     rng, noise = np.random.default_rng(seed), np.random.default_rng(seed + 100)
     z_eval, asked = np.random.default_rng(2).normal(size=(5000, d.z_dim)).astype("float32"), np.arange(5000) % 10

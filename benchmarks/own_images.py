@@ -32,7 +32,7 @@ def speed(design: layers.Design, data: np.ndarray, seconds: float = 30.0) -> flo
     """Training images per second of one design on one training set, after a warm-up."""
     keras.utils.set_random_seed(0)
     players = design.build()
-    step = train.make_step(design, players, train.ema_copy(players.generator))
+    step = train.make_step(design, players)
     noise = tf.random.Generator.from_seed(0)
     rng = np.random.default_rng(0)
     batch = design.batch_size

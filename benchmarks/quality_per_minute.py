@@ -36,9 +36,8 @@ def run(name: str, design: layers.Design, images: np.ndarray, minutes: float, n_
     keras.utils.set_random_seed(0)
     players = design.build()
     gen = players.generator
-    ema = train.ema_copy(gen) if design.ema_decay else None
-    step = train.make_step(design, players, ema)
-    sampler = ema if ema is not None else gen
+    step = train.make_step(design, players)
+    sampler = step.ema if step.ema is not None else gen
     z = np.random.default_rng(1).normal(size=(n_eval, gen.input_shape[1])).astype("float32")
     rows = []
 
@@ -48,8 +47,7 @@ def run(name: str, design: layers.Design, images: np.ndarray, minutes: float, n_
         print(f"{name:12s} {mark / 60:5.1f} min  {steps:6d} steps  {summary(scores)}", flush=True)
 
     marks = sorted({m * 60 for m in marks_min if m <= minutes} | {minutes * 60})
-    speed = train.train_for(step, images, gen.input_shape[1], minutes * 60, design.batch_size,
-                            marks=tuple(marks), on_mark=measure)
+    speed = train.train_for(step, images, minutes * 60, marks=tuple(marks), on_mark=measure)
     print(f"{name:12s} {speed['images_per_s']:.0f} training images/s ({speed['steps']} steps)", flush=True)
     for row in rows:
         row["images_per_s"] = speed["images_per_s"]

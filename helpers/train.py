@@ -1,10 +1,12 @@
 """The series' one training-loop style, written out in notebook 02 and packaged here for the later notebooks.
 
-- ``make_train_step`` (notebook 02), ``make_wgan_step`` (notebook 05), or ``make_step(design, players)``:
-  a ``GanStep``, one compiled update of both players that knows the networks and optimizers it changes.
+- ``make_step(design, players)``: the ``GanStep`` a ``layers.Design`` asks for, one compiled update of both
+  players that knows the networks, optimizers, weight average and batch size it trains with. Beneath it,
+  ``make_train_step`` (notebook 02) and ``make_wgan_step`` (notebook 05) take those settings one by one.
   Discriminators output a **logit** (no sigmoid); D(x) = sigmoid(logit).
-- ``train_gan(step, images, ...)``: epochs over the images with a progress line, an optional budget of
+- ``train_gan(step, images, epochs=...)``: epochs over the images with a progress line, an optional budget of
   training time, checkpoints that resume exactly (``helpers.checkpoints``), and a callback after each epoch.
+  ``train_for(step, images, seconds)`` draws the same batches and latents for a fixed time or number of steps.
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ class GanStep:
     strategy: Any = None                  # a tf.distribute strategy, or None
     outputs: tuple[str, ...] = GAN_OUTPUTS   # the names of the values each call reports
     state: dict = field(default_factory=dict)   # variables of the step itself that a checkpoint must keep
+    batch_size: int = 64                  # the images (and latents) of one call, as train_gan and train_for draw them
 
     def __call__(self, real, z, labels=None) -> dict:
         """One update of both players on a real batch and a batch of latents (and labels)."""
@@ -157,7 +160,7 @@ def _build_optimizers(pairs, strategy=None) -> None:
 
 
 def make_train_step(generator, discriminator, g_opt, d_opt, *, real_label: float = 1.0, jit_compile: bool = False,
-                    strategy=None, ema=None, ema_decay: float = 0.999) -> GanStep:
+                    strategy=None, ema=None, ema_decay: float = 0.999, batch_size: int = 64) -> GanStep:
     """A GanStep: step(real, z[, labels]) -> d_loss, g_loss, d_real, d_fake; one D update, then one G update (notebook 02).
 
     A conditional GAN (G takes [z, label], D takes [image, label]) is trained on each real batch's labels,
@@ -179,7 +182,8 @@ def make_train_step(generator, discriminator, g_opt, d_opt, *, real_label: float
                               ema_decay=ema_decay if ema is not None else None)
 
     def packaged(fn):
-        return GanStep(fn, generator, discriminator, g_opt, d_opt, settings, ema, strategy)
+        return GanStep(fn, generator, discriminator, g_opt, d_opt, settings, ema, strategy,
+                       batch_size=_positive_int("batch_size", batch_size))
 
     def G(z, y):
         return generator([z, y] if conditional else z, training=True)
@@ -249,7 +253,7 @@ def gradient_penalty(critic, real, fake, alpha):
 
 
 def make_wgan_step(generator, critic, g_opt, c_opt, *, n_critic: int = 5, gp_weight: float = 10.0,
-                   jit_compile: bool = False, ema=None, ema_decay: float = 0.999) -> GanStep:
+                   jit_compile: bool = False, ema=None, ema_decay: float = 0.999, batch_size: int = 64) -> GanStep:
     """A WGAN-GP GanStep(real, z): one critic update every call, one generator update every ``n_critic`` calls (notebook 05).
 
     Critic loss: mean C(fake) - mean C(real) + gp_weight * gradient_penalty; generator loss: -mean C(G(z)).
@@ -289,21 +293,20 @@ def make_wgan_step(generator, critic, g_opt, c_opt, *, n_critic: int = 5, gp_wei
     settings = _step_settings("wgan-gp", generator, critic, g_opt, c_opt, n_critic=n_critic, gp_weight=gp_weight,
                               ema_decay=ema_decay if ema is not None else None)
     return GanStep(tf.function(step, jit_compile=jit_compile), generator, critic, g_opt, c_opt, settings, ema,
-                   outputs=WGAN_OUTPUTS, state={"last_g_loss": g_loss_var})
+                   outputs=WGAN_OUTPUTS, state={"last_g_loss": g_loss_var},
+                   batch_size=_positive_int("batch_size", batch_size))
 
 
-def make_step(design, players, ema=None) -> GanStep:
-    """The step a ``layers.Design`` calls for, for its ``players`` (and weight average ``ema``) (notebook 02)."""
+def make_step(design, players) -> GanStep:
+    """The step a ``layers.Design`` asks for, for its ``players``: its loss, label, XLA and batch size, and with an
+    ``ema_decay`` a weight average of G in ``step.ema`` that every step updates (notebook 02)."""
     g, d, g_opt, d_opt = players
-    if ema is not None and design.ema_decay is None:
-        raise ValueError("a weight average (ema) was given, but the design has no ema_decay: set it, e.g. "
-                         "design.replace(ema_decay=0.999), or pass no ema")
-    decay = design.ema_decay if design.ema_decay is not None else 0.999
+    ema = ema_copy(g) if design.ema_decay is not None else None
+    common = dict(jit_compile=design.jit_compile, ema=ema, ema_decay=design.ema_decay or 0.999,
+                  batch_size=design.batch_size)
     if design.loss == "wgan-gp":
-        return make_wgan_step(g, d, g_opt, d_opt, n_critic=design.n_critic, gp_weight=design.gp_weight,
-                              jit_compile=design.jit_compile, ema=ema, ema_decay=decay)
-    return make_train_step(g, d, g_opt, d_opt, real_label=design.real_label, jit_compile=design.jit_compile,
-                           ema=ema, ema_decay=decay)
+        return make_wgan_step(g, d, g_opt, d_opt, n_critic=design.n_critic, gp_weight=design.gp_weight, **common)
+    return make_train_step(g, d, g_opt, d_opt, real_label=design.real_label, **common)
 
 
 def update_average(ema, generator, steps, ema_decay: float) -> None:
@@ -444,6 +447,18 @@ def epoch_order(n: int, epoch: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(n)
 
 
+def batch_in(order: np.ndarray, i: int, batch_size: int) -> np.ndarray:
+    """The sorted image indices of batch ``i`` of an epoch's ``order`` (sorted: reading in order is faster)."""
+    return np.sort(order[i * batch_size:(i + 1) * batch_size])
+
+
+def latents_at(step: int, batch_size: int, z_dim: int, seed: int = 0):
+    """The latents of training step ``step`` (0, 1, ...): fixed by seed and step, so a resumed run draws the same."""
+    import tensorflow as tf
+
+    return tf.random.stateless_normal((batch_size, z_dim), seed=[seed, step])
+
+
 class Progress:
     """One line that updates in place: a display replaced in Jupyter, a carriage return in a terminal (notebook 02)."""
 
@@ -490,11 +505,12 @@ def _line(epoch: int, epochs: int, history: History, since: int, ckpt, budget: f
     return f"epoch {epoch}/{epochs} · step {int(ckpt.step)} · {float(ckpt.seconds):.0f}{of} s · {means}"
 
 
-def train_gan(step: GanStep, images: np.ndarray, *, batch_size: int, epochs: int, labels: np.ndarray | None = None,
+def train_gan(step: GanStep, images: np.ndarray, *, epochs: int, labels: np.ndarray | None = None,
               time_budget_s: float | None = None, checkpoint_dir: str | Path | None = None,
               on_epoch_end: Callable[[int, History], None] | None = None, seed: int = 0,
               verbose: bool = True) -> History:
-    """Train with ``step`` for ``epochs`` epochs, or until ``time_budget_s`` of training time; return the history (notebook 02).
+    """Train with ``step`` for ``epochs`` epochs of batches of ``step.batch_size``, or until ``time_budget_s`` of
+    training time; return the history (notebook 02).
 
     ``images`` are uint8 pixels (scaled batch by batch, 4x less memory) or floats in [-1, 1]. With a
     ``checkpoint_dir``, training saves there every minute (at an epoch's end if 10 s have passed), at the end and
@@ -502,11 +518,9 @@ def train_gan(step: GanStep, images: np.ndarray, *, batch_size: int, epochs: int
     new call resumes from the newest whole checkpoint: same step, optimizer state, latents and data order
     (fixed by ``seed`` and the step). An interrupt saves, then stops the cell: nothing after it runs.
     """
-    import tensorflow as tf
-
     models = [m for m in (step.generator, step.discriminator, step.ema) if m is not None]
     _UNFINISHED.update(models)          # until this run ends: a cell that fails below leaves them refused by save_trained
-    batch_size, epochs = _positive_int("batch_size", batch_size), _positive_int("epochs", epochs)
+    batch_size, epochs = _positive_int("batch_size", step.batch_size), _positive_int("epochs", epochs)
     if time_budget_s is not None and not (isinstance(time_budget_s, numbers.Real) and math.isfinite(time_budget_s)
                                           and time_budget_s > 0):
         raise ValueError(f"time_budget_s={time_budget_s}: give a positive number of seconds, or None for no limit")
@@ -553,10 +567,10 @@ def train_gan(step: GanStep, images: np.ndarray, *, batch_size: int, epochs: int
         for epoch in range(first_epoch, epochs + 1):
             order, since = epoch_order(len(images), epoch, seed), len(history["d_loss"])
             for i in range(first_batch if epoch == first_epoch else 0, steps_per_epoch):
-                batch = np.sort(order[i * batch_size:(i + 1) * batch_size])
+                batch = batch_in(order, i, batch_size)
                 real = as_tanh_batch(images[batch])
                 t0 = time.perf_counter()
-                z = tf.random.stateless_normal((batch_size, z_dim), seed=[seed, int(ckpt.step)])  # fixed by step
+                z = latents_at(int(ckpt.step), batch_size, z_dim, seed)
                 out = step(real, z) if labels is None else step(real, z, labels[batch])
                 values = [(k, float(v)) for k, v in out.items()]
                 ckpt.seconds.assign_add(time.perf_counter() - t0)
@@ -682,26 +696,29 @@ def is_shipped(path: str | Path) -> bool:
     return True
 
 
-def train_for(step: Callable, images: np.ndarray, z_dim: int, seconds: float, batch_size: int = 64,
-              marks: tuple[float, ...] = (), on_mark: Callable[[float, int], None] | None = None,
-              seed: int = 0, max_steps: int | None = None) -> dict:
-    """Run ``step`` on random batches for ``seconds`` of training time (or ``max_steps`` steps, if sooner)
-    (notebook 02).
+def train_for(step: GanStep, images: np.ndarray, seconds: float, *, marks: tuple[float, ...] = (),
+              on_mark: Callable[[float, int], None] | None = None, seed: int = 0,
+              max_steps: int | None = None) -> dict:
+    """Run ``step`` for ``seconds`` of training time (or ``max_steps`` steps, if sooner) on the batches and latents
+    ``train_gan`` draws, continuing from the step's count of updates so far (notebook 02).
 
     Calls on_mark(t, steps) at each mark; time spent there (e.g. measuring quality) is not counted.
     Returns steps, seconds and images/second. A step limit makes a run reproducible; a time limit does not.
     """
-    import tensorflow as tf
-
-    from helpers.data import as_tanh_batch
-
-    rng = np.random.default_rng(seed)
-    noise = tf.random.Generator.from_seed(seed)
-    pending, spent, steps = sorted(marks), 0.0, 0
+    batch_size, z_dim = _positive_int("batch_size", step.batch_size), step.z_dim
+    per_epoch = len(images) // batch_size
+    if per_epoch == 0:
+        raise ValueError(f"{len(images)} images are fewer than one batch of {batch_size}: pass more images "
+                         f"or a smaller batch size")
+    first = int(step.d_opt.iterations.numpy()) if step.d_opt.built else 0
+    pending, spent, steps, order = sorted(marks), 0.0, 0, None
     while spent < seconds and (max_steps is None or steps < max_steps):
-        real = as_tanh_batch(images[np.sort(rng.integers(0, len(images), batch_size))])
+        epoch, i = divmod(first + steps, per_epoch)
+        if order is None or i == 0:
+            order = epoch_order(len(images), epoch + 1, seed)
+        real = as_tanh_batch(images[batch_in(order, i, batch_size)])
         t0 = time.perf_counter()
-        step(real, noise.normal((batch_size, z_dim)))
+        step(real, latents_at(first + steps, batch_size, z_dim, seed))
         spent += time.perf_counter() - t0
         steps += 1
         while pending and spent >= pending[0]:

@@ -17,9 +17,9 @@ import pytest
 
 from helpers import checkpoints, layers, runs, train
 
-SMALL = layers.DENSE.replace(generator=layers.DenseG(z_dim=8, hidden=(16,), slope=0.2),
-                             discriminator=layers.DenseD(hidden=(16,), slope=0.2, dropout=0.3))
 EPOCHS, BATCH = 3, 64          # 256 images: 4 steps an epoch, 12 in all
+SMALL = layers.DENSE.replace(generator=layers.DenseG(z_dim=8, hidden=(16,), slope=0.2),
+                             discriminator=layers.DenseD(hidden=(16,), slope=0.2, dropout=0.3), batch_size=BATCH)
 KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
 DATA = "ckpt-{}.data-00000-of-00001"
 
@@ -36,8 +36,8 @@ def small_step(seed: int, design: layers.Design = SMALL, ema=False) -> train.Gan
     """A fresh step of ``design`` whose networks were initialised with ``seed`` (and a weight average if ``ema``)."""
     import keras
     keras.utils.set_random_seed(seed)
-    players = design.build()
-    return train.make_step(design, players, ema=train.ema_copy(players.generator) if ema else None)
+    design = design if ema else design.replace(ema_decay=None)
+    return train.make_step(design, design.build())
 
 
 def counted(step: train.GanStep, interrupt_on: int | None = None, after_update: bool = False):
@@ -56,7 +56,7 @@ def counted(step: train.GanStep, interrupt_on: int | None = None, after_update: 
 
 
 def run(step, images, folder, epochs=EPOCHS, **kwargs) -> train.History:
-    kwargs = {"batch_size": BATCH, "verbose": False, **kwargs}
+    kwargs = {"verbose": False, **kwargs}
     return train.train_gan(step, images, epochs=epochs, checkpoint_dir=folder, **kwargs)
 
 
@@ -88,7 +88,7 @@ def images():
 @pytest.fixture(scope="module")
 def straight(images):
     """The run every resumed run must reproduce: 3 epochs, no checkpoints, no interrupt."""
-    return train.train_gan(small_step(7), images, epochs=EPOCHS, batch_size=BATCH, verbose=False)
+    return train.train_gan(small_step(7), images, epochs=EPOCHS, verbose=False)
 
 
 @pytest.fixture(scope="module")
@@ -165,11 +165,11 @@ def test_an_interrupt_without_a_folder_propagates_and_the_model_is_refused(image
     step = small_step(7)
     wrapped, _ = counted(step, interrupt_on=3)
     with pytest.raises(KeyboardInterrupt):
-        train.train_gan(wrapped, images, epochs=1, batch_size=BATCH, verbose=False)
+        train.train_gan(wrapped, images, epochs=1, verbose=False)
     assert "cannot be resumed" in capsys.readouterr().out
     with pytest.raises(RuntimeError, match="interrupted"):
         train.save_trained(step.generator, tmp_path / "g.keras")
-    train.train_gan(step, images, epochs=1, batch_size=BATCH, verbose=False)     # a whole run, start to end
+    train.train_gan(step, images, epochs=1, verbose=False)     # a whole run, start to end
     assert train.save_trained(step.generator, tmp_path / "g.keras").exists()
 
 
@@ -225,20 +225,20 @@ def test_a_finished_run_resumes_as_finished_and_more_epochs_continue_it(folder, 
 
 # ---------------------------------------------------------------- changed settings
 
-@pytest.mark.parametrize("setting, design, batch_size", [
-    ("batch_size", SMALL, 32),
-    ("learning_rate", SMALL.replace(adam=layers.Adam(1e-3, beta_1=0.5)), BATCH),
-    ("generator_layers", SMALL.replace(generator=layers.DenseG(z_dim=8, hidden=(32,), slope=0.2)), BATCH),
-    ("discriminator_layers", SMALL.replace(discriminator=layers.DenseD(hidden=(16, 16), slope=0.2)), BATCH),
-    ("real_label", SMALL.replace(real_label=1.0), BATCH),
+@pytest.mark.parametrize("setting, design", [
+    ("batch_size", SMALL.replace(batch_size=32)),
+    ("learning_rate", SMALL.replace(adam=layers.Adam(1e-3, beta_1=0.5))),
+    ("generator_layers", SMALL.replace(generator=layers.DenseG(z_dim=8, hidden=(32,), slope=0.2))),
+    ("discriminator_layers", SMALL.replace(discriminator=layers.DenseD(hidden=(16, 16), slope=0.2))),
+    ("real_label", SMALL.replace(real_label=1.0)),
 ])
-def test_resuming_with_other_settings_is_refused_and_nothing_changes(folder, images, setting, design, batch_size):
+def test_resuming_with_other_settings_is_refused_and_nothing_changes(folder, images, setting, design):
     step = small_step(1, design)
     wrapped, calls = counted(step)
     weights = [w.copy() for w in step.generator.get_weights()]
     before = files(folder)
     with pytest.raises(checkpoints.CheckpointError) as error:
-        run(wrapped, images, folder, batch_size=batch_size)
+        run(wrapped, images, folder)
     message = str(error.value)
     assert runs.shown(folder) in message and setting in message and "start afresh" in message
     assert calls == [] and int(step.g_opt.iterations) == 0
@@ -316,10 +316,10 @@ def test_garbage_in_tensorflows_checkpoint_state_file_changes_nothing(folder, im
 
 def test_a_checkpoint_restores_batch_norm_statistics_and_the_ema_copy(tmp_path):
     design = layers.DCGAN.replace(generator=layers.ConvG(z_dim=8, width=4), discriminator=layers.ConvD(width=4),
-                                  jit_compile=False)
+                                  jit_compile=False, batch_size=32)
     step = small_step(0, design, ema=True)
     images = np.random.default_rng(0).integers(0, 256, (64, 28, 28, 1), dtype=np.uint8)
-    train.train_gan(step, images, epochs=2, batch_size=32, checkpoint_dir=tmp_path, verbose=False)
+    train.train_gan(step, images, epochs=2, checkpoint_dir=tmp_path, verbose=False)
 
     fresh = small_step(1, design, ema=True)
     ckpt = checkpoints.make_checkpoint(fresh)

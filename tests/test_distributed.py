@@ -19,7 +19,8 @@ SCRIPT = textwrap.dedent("""
     design = layers.DCGAN.replace(generator=layers.ConvG(z_dim=8, width=4), discriminator=layers.ConvD(width=4))
     with strategy.scope():
         gen, disc, g_opt, d_opt = design.build()
-    step = train.make_train_step(gen, disc, g_opt, d_opt, real_label=design.real_label, strategy=strategy)
+    step = train.make_train_step(gen, disc, g_opt, d_opt, real_label=design.real_label, strategy=strategy,
+                                  batch_size=32)
     assert step.strategy is strategy
     before = [w.copy() for w in gen.get_weights()]
     images = np.random.default_rng(0).integers(0, 256, (128, 28, 28, 1), dtype=np.uint8)
@@ -31,11 +32,11 @@ SCRIPT = textwrap.dedent("""
             raise KeyboardInterrupt
         return step.fn(*args)
     try:
-        train.train_gan(dataclasses.replace(step, fn=interrupt_on_call_3), images, epochs=2, batch_size=32,
+        train.train_gan(dataclasses.replace(step, fn=interrupt_on_call_3), images, epochs=2,
                         checkpoint_dir=folder, verbose=False)
     except KeyboardInterrupt:
         interrupted = {"saved": checkpoints.saved_steps(folder)[0], "iterations": int(d_opt.iterations.numpy())}
-    history = train.train_gan(step, images, epochs=2, batch_size=32, checkpoint_dir=folder, verbose=False)
+    history = train.train_gan(step, images, epochs=2, checkpoint_dir=folder, verbose=False)
     variables = gen.trainable_variables + disc.trainable_variables + g_opt.variables + d_opt.variables
     gaps = [float(np.max(np.abs(v.value.values[0].numpy() - v.value.values[1].numpy())))
             if hasattr(v, "value") and hasattr(v.value, "values") else

@@ -77,7 +77,7 @@ def test_the_networks_and_the_step_are_written_out_and_checked_against_the_packa
     assert "assert_same_network(generator, G.build()" in code
     assert "assert_same_network(discriminator, D.build()" in code
     assert "assert np.allclose(written_out, packaged" in code
-    assert "train.make_step(DESIGN, players, ema)" in code and "labels=labels" in code
+    assert "train.make_step(DESIGN, players)" in code and "labels=labels" in code
     assert "getsource" not in code and "inspect" not in code, "no cell prints a helper's source"
     assert "peak_memory" not in code
 

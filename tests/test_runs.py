@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import ship  # noqa: E402
 
 TINY = layers.DENSE.replace(generator=layers.DenseG(z_dim=8, hidden=(16,), slope=0.2),
-                            discriminator=layers.DenseD(hidden=(16,), slope=0.2, dropout=0.3))
+                            discriminator=layers.DenseD(hidden=(16,), slope=0.2, dropout=0.3), batch_size=32)
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def finished_run(folder: Path) -> Path:
     keras.utils.set_random_seed(0)
     step = train.make_step(TINY, TINY.build())
     images = np.random.default_rng(0).uniform(-1, 1, (64, 28, 28, 1)).astype("float32")
-    history = train.train_gan(step, images, epochs=1, batch_size=32, verbose=False)
+    history = train.train_gan(step, images, epochs=1, verbose=False)
     path = train.save_trained(step.generator, folder / "tiny_generator.keras")
     runs.record_run(folder, "03_dcgan", [path], steps=history.steps, seconds=history.seconds, scores={"fcd": 1.5})
     return path

@@ -13,8 +13,9 @@ import pytest
 from helpers import layers, train
 
 SMALL = layers.DENSE.replace(generator=layers.DenseG(z_dim=8, hidden=(16,), slope=0.2),
-                             discriminator=layers.DenseD(hidden=(16,), slope=0.2, dropout=0.3))
-"""Notebook 02's dense design (real_label 0.9), with tiny networks."""
+                             discriminator=layers.DenseD(hidden=(16,), slope=0.2, dropout=0.3), batch_size=64,
+                             ema_decay=None)
+"""Notebook 02's dense design (real_label 0.9), with tiny networks, batches of 64 and no weight average."""
 
 TINY_DCGAN = layers.DCGAN.replace(generator=layers.ConvG(z_dim=8, width=4), discriminator=layers.ConvD(width=4),
                                   jit_compile=False)
@@ -30,11 +31,11 @@ def small_images():
     return rng.uniform(-1, 1, (256, 28, 28, 1)).astype("float32")
 
 
-def small_step(seed=0, design=SMALL, ema=None) -> train.GanStep:
+def small_step(seed=0, design=SMALL) -> train.GanStep:
     """A fresh step of ``design`` whose networks were initialised with ``seed``."""
     import keras
     keras.utils.set_random_seed(seed)
-    return train.make_step(design, design.build(), ema=ema)
+    return train.make_step(design, design.build())
 
 
 def _z(n=32, dim=8, seed=0):
@@ -105,7 +106,7 @@ def test_seeded_steps_are_reproducible(small_images):
 
 def test_train_gan_calls_back_every_epoch_and_records_every_step(small_images):
     seen = []
-    history = train.train_gan(small_step(), small_images, epochs=2, batch_size=64,
+    history = train.train_gan(small_step(), small_images, epochs=2,
                               on_epoch_end=lambda epoch, h: seen.append((epoch, h.steps)), verbose=False)
     assert isinstance(history, train.History)
     assert seen == [(1, 4), (2, 8)] and history.steps == 8 and len(history["d_loss"]) == 2 * (256 // 64)
@@ -114,7 +115,7 @@ def test_train_gan_calls_back_every_epoch_and_records_every_step(small_images):
 
 
 def test_train_gan_stops_at_the_time_budget(small_images):
-    history = train.train_gan(small_step(), small_images, epochs=1000, batch_size=64, time_budget_s=1e-9,
+    history = train.train_gan(small_step(), small_images, epochs=1000, time_budget_s=1e-9,
                               verbose=False)
     assert len(history["d_loss"]) == 1 and len(history["epoch_time_s"]) == 1
 
@@ -122,7 +123,7 @@ def test_train_gan_stops_at_the_time_budget(small_images):
 def test_uint8_images_train_exactly_like_their_float_version(small_images):
     pixels = np.round((small_images + 1) * 127.5).astype(np.uint8)
     floats = (pixels.astype(np.float32) - 127.5) / 127.5
-    runs = [train.train_gan(small_step(seed=2), images, epochs=1, batch_size=64, verbose=False)["g_loss"]
+    runs = [train.train_gan(small_step(seed=2), images, epochs=1, verbose=False)["g_loss"]
             for images in (pixels, floats)]
     np.testing.assert_allclose(runs[0], runs[1], rtol=1e-6)
 
@@ -136,9 +137,17 @@ def test_epoch_order_is_a_fixed_permutation_per_epoch():
 
 def test_train_for_reports_speed_and_calls_marks(small_images):
     marks = []
-    speed = train.train_for(small_step(), small_images, 8, 0.5, 32, marks=(0.1, 0.3),
-                            on_mark=lambda t, s: marks.append(t))
+    speed = train.train_for(small_step(), small_images, 0.5, marks=(0.1, 0.3), on_mark=lambda t, s: marks.append(t))
     assert marks == [0.1, 0.3] and speed["steps"] > 0 and speed["images_per_s"] > 0
+
+
+def test_train_for_draws_the_batches_and_latents_of_train_gan_and_continues_where_the_step_left_off(small_images):
+    by_epochs, by_steps = small_step(seed=3), small_step(seed=3)
+    train.train_gan(by_epochs, small_images, epochs=2, seed=5, verbose=False)        # 2 epochs of 4 batches
+    for n in (3, 5):                                                                  # 8 steps in two calls
+        assert train.train_for(by_steps, small_images, float("inf"), max_steps=n, seed=5)["steps"] == n
+    for a, b in zip(by_epochs.generator.get_weights(), by_steps.generator.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 # ---------------------------------------------------------------- bad input, refused with a message that helps
@@ -146,9 +155,9 @@ def test_train_for_reports_speed_and_calls_marks(small_images):
 def test_float_images_in_0_255_are_refused_with_the_scaling_to_use(small_images):
     pixels = (small_images + 1) * 127.5
     with pytest.raises(ValueError, match=r"\(x - 127\.5\) / 127\.5"):
-        train.train_gan(small_step(), pixels, epochs=1, batch_size=64, verbose=False)
+        train.train_gan(small_step(), pixels, epochs=1, verbose=False)
     with pytest.raises(ValueError, match=r"\[-1, 1\]"):
-        train.train_gan(small_step(), small_images * 1.5, epochs=1, batch_size=64, verbose=False)
+        train.train_gan(small_step(), small_images * 1.5, epochs=1, verbose=False)
 
 
 def test_a_discriminator_ending_in_a_sigmoid_gets_a_warning_that_names_the_fix():
@@ -168,7 +177,7 @@ def test_a_discriminator_ending_in_a_sigmoid_gets_a_warning_that_names_the_fix()
 def test_no_epochs_or_no_time_is_refused(small_images, kwargs, message):
     step = small_step()
     with pytest.raises(ValueError, match=message):
-        train.train_gan(step, small_images, **{"epochs": 1, "batch_size": 64, **kwargs}, verbose=False)
+        train.train_gan(step, small_images, **{"epochs": 1, **kwargs}, verbose=False)
     assert int(step.d_opt.iterations) == 0
 
 
@@ -176,18 +185,18 @@ def test_mismatched_models_get_a_clear_message(small_images):
     step = small_step()
     with pytest.raises(ValueError, match="one logit"):
         train.train_gan(dataclasses.replace(step, discriminator=step.generator), small_images, epochs=1,
-                        batch_size=64, verbose=False)
+                        verbose=False)
     with pytest.raises(ValueError, match="images of shape"):
-        train.train_gan(step, small_images[:, :14, :14], epochs=1, batch_size=64, verbose=False)
+        train.train_gan(step, small_images[:, :14, :14], epochs=1, verbose=False)
     with pytest.raises(ValueError, match=r"add a channel axis"):
-        train.train_gan(step, small_images[..., 0], epochs=1, batch_size=64, verbose=False)
+        train.train_gan(step, small_images[..., 0], epochs=1, verbose=False)
     with pytest.raises(ValueError, match="takes only z"):
-        train.train_gan(step, small_images, labels=np.zeros(256, int), epochs=1, batch_size=64, verbose=False)
+        train.train_gan(step, small_images, labels=np.zeros(256, int), epochs=1, verbose=False)
 
 
 def test_too_few_images_for_a_batch_get_a_clear_message(small_images):
     with pytest.raises(ValueError, match="fewer than one batch"):
-        train.train_gan(small_step(), small_images[:10], epochs=1, batch_size=64, verbose=False)
+        train.train_gan(small_step(), small_images[:10], epochs=1, verbose=False)
 
 
 # ---------------------------------------------------------------- convolutional and conditional GANs
@@ -221,36 +230,39 @@ def test_a_conditional_gan_trains_on_labels_and_says_when_they_are_missing():
     import keras
     keras.utils.set_random_seed(0)
     design = TINY_DCGAN.replace(generator=layers.CondConvG(z_dim=8, width=4, embed=5),
-                                discriminator=layers.CondConvD(width=4))
+                                discriminator=layers.CondConvD(width=4), batch_size=32)
     step = train.make_step(design, design.build())
     assert step.conditional and step.z_dim == 8
     assert [tuple(i.shape) for i in step.generator.inputs] == [(None, 8), (None,)]
     images = np.random.default_rng(0).integers(0, 256, (64, 28, 28, 1), dtype=np.uint8)
     labels = np.arange(64) % 10
     with pytest.raises(ValueError, match="needs labels"):
-        train.train_gan(step, images, epochs=1, batch_size=32, verbose=False)
+        train.train_gan(step, images, epochs=1, verbose=False)
     for wrong in (labels[:10], np.arange(65) % 10):
         with pytest.raises(ValueError, match="one label per image"):
-            train.train_gan(step, images, epochs=1, batch_size=32, labels=wrong, verbose=False)
+            train.train_gan(step, images, epochs=1, labels=wrong, verbose=False)
         with pytest.raises(ValueError, match="one label per image"):   # float images too
-            train.train_gan(step, (images - 127.5) / 127.5, epochs=1, batch_size=32, labels=wrong, verbose=False)
+            train.train_gan(step, (images - 127.5) / 127.5, epochs=1, labels=wrong, verbose=False)
     assert int(step.d_opt.iterations) == 0
-    history = train.train_gan(step, images, epochs=1, batch_size=32, labels=labels, verbose=False)
+    history = train.train_gan(step, images, epochs=1, labels=labels, verbose=False)
     assert len(history["g_loss"]) == 2 and np.all(np.isfinite(history["g_loss"]))
     out = step.generator([np.zeros((3, 8), "float32"), np.array([0, 5, 9])], training=False)
     assert tuple(out.shape) == (3, 28, 28, 1)
 
 
-def test_the_weight_average_lags_the_generator(small_images):
+def test_the_design_sets_the_weight_average_and_the_batch_size_and_the_average_lags(small_images):
     import keras
     keras.utils.set_random_seed(0)
-    players = TINY_DCGAN.build()
-    ema = train.ema_copy(players.generator)
+    design = TINY_DCGAN.replace(batch_size=32)
+    players = design.build()
+    step = train.make_step(design, players)
+    ema = step.ema
     for a, b in zip(ema.get_weights(), players.generator.get_weights()):
         np.testing.assert_array_equal(a, b)
-    step = train.make_step(TINY_DCGAN, players, ema=ema)
-    assert step.ema is ema and step.settings["ema_decay"] == 0.999
-    train.train_gan(step, small_images[:64], epochs=1, batch_size=32, verbose=False)
+    assert step.settings["ema_decay"] == 0.999 and step.batch_size == 32
+    assert train.make_step(TINY_DCGAN.replace(ema_decay=None), TINY_DCGAN.build()).ema is None
+    history = train.train_gan(step, small_images[:64], epochs=1, verbose=False)
+    assert history.steps == 2
     assert not np.allclose(ema.get_weights()[0], players.generator.get_weights()[0])
 
 
@@ -259,7 +271,7 @@ def test_the_weight_average_lags_the_generator(small_images):
 def test_save_trained_writes_a_keras_file_that_reloads_the_same(small_images, tmp_path):
     import keras
     step = small_step()
-    train.train_gan(step, small_images, epochs=1, batch_size=64, verbose=False)
+    train.train_gan(step, small_images, epochs=1, verbose=False)
     path = train.save_trained(step.generator, tmp_path / "g.keras")
     assert path == tmp_path / "g.keras" and [p.name for p in tmp_path.iterdir()] == ["g.keras"]
     z = _z()
@@ -286,7 +298,7 @@ def test_save_trained_saves_generators_and_discriminators_of_every_kind(build, t
 ])
 def test_images_the_loop_cannot_use_are_refused_with_what_to_do(images, message):
     with pytest.raises((ValueError, TypeError), match=message):
-        train.train_gan(small_step(), images, epochs=1, batch_size=32, verbose=False)
+        train.train_gan(small_step(), images, epochs=1, verbose=False)
 
 
 def test_images_in_0_1_are_refused_and_one_nan_pixel_is_found(small_images):
@@ -306,9 +318,10 @@ def test_images_in_0_1_are_refused_and_one_nan_pixel_is_found(small_images):
 def test_arguments_that_are_not_whole_or_not_positive_are_refused(small_images, kwargs, message):
     step = small_step()
     calls = []
-    counted = dataclasses.replace(step, fn=lambda *a: calls.append(1) or step.fn(*a))
+    batch = {"batch_size": kwargs.pop("batch_size", step.batch_size)}    # a step's batch size, e.g. one set by hand
+    counted = dataclasses.replace(step, fn=lambda *a: calls.append(1) or step.fn(*a), **batch)
     with pytest.raises(ValueError, match=message):
-        train.train_gan(counted, small_images, **{"epochs": 1, "batch_size": 32, "verbose": False, **kwargs})
+        train.train_gan(counted, small_images, **{"epochs": 1, "verbose": False, **kwargs})
     assert calls == []
 
 
@@ -326,24 +339,24 @@ def test_class_labels_outside_0_to_9_or_one_hot_are_refused(labels, message):
     step = train.make_step(design, design.build())
     images = np.zeros((256, 28, 28, 1), "uint8")
     with pytest.raises(ValueError, match=message):
-        train.train_gan(step, images, labels=labels, epochs=1, batch_size=32, verbose=False)
+        train.train_gan(step, images, labels=labels, epochs=1, verbose=False)
 
 
 def test_a_training_cell_that_failed_before_training_leaves_networks_that_cannot_be_saved(small_images, tmp_path):
     step = small_step()
     with pytest.raises(ValueError):
-        train.train_gan(step, small_images * 300, epochs=1, batch_size=32, verbose=False)    # bad images
+        train.train_gan(step, small_images * 300, epochs=1, verbose=False)    # bad images
     with pytest.raises(RuntimeError, match="did not finish"):
         train.save_trained(step.generator, tmp_path / "g.keras")
     assert not (tmp_path / "g.keras").exists()
-    train.train_gan(step, small_images, epochs=1, batch_size=32, verbose=False)
+    train.train_gan(step, small_images, epochs=1, verbose=False)
     assert train.save_trained(step.generator, tmp_path / "g.keras").exists()
 
 
 def test_save_trained_never_writes_into_the_shipped_networks(small_images):
     from helpers.config import WEIGHTS_DIR
     step = small_step()
-    train.train_gan(step, small_images, epochs=1, batch_size=32, verbose=False)
+    train.train_gan(step, small_images, epochs=1, verbose=False)
     before = {p.name: p.stat().st_mtime_ns for p in WEIGHTS_DIR.iterdir()}
     for path in (WEIGHTS_DIR / "dcgan_generator.keras", WEIGHTS_DIR / "new.keras", WEIGHTS_DIR / ".." / "weights" / "x.keras"):
         with pytest.raises(PermissionError, match="shipped"):
@@ -353,7 +366,7 @@ def test_save_trained_never_writes_into_the_shipped_networks(small_images):
 
 def test_save_trained_refuses_nan_weights(small_images, tmp_path):
     step = small_step()
-    train.train_gan(step, small_images, epochs=1, batch_size=32, verbose=False)
+    train.train_gan(step, small_images, epochs=1, verbose=False)
     weights = step.generator.get_weights()
     weights[0][0, 0] = np.nan
     step.generator.set_weights(weights)
@@ -371,10 +384,3 @@ def test_a_design_that_cannot_train_as_written_is_refused(changes, message):
         layers.DCGAN.replace(**changes)
     with pytest.raises(ValueError, match="gp_weight > 0"):
         layers.WGAN_GP.replace(gp_weight=0.0)
-
-
-def test_a_weight_average_without_a_decay_is_refused():
-    no_average = SMALL.replace(ema_decay=None)
-    players = no_average.build()
-    with pytest.raises(ValueError, match="ema_decay"):
-        train.make_step(no_average, players, ema=train.ema_copy(players.generator))

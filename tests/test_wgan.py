@@ -75,14 +75,14 @@ def test_the_generator_moves_once_every_n_critic_steps():
 def test_a_wgan_design_trains_through_train_gan_with_an_xla_compiled_step(images):
     step = wgan_step(0, TINY_WGAN.replace(jit_compile=True))
     assert step.settings["kind"] == "wgan-gp" and step.settings["n_critic"] == 3
-    history = train.train_gan(step, images, epochs=1, batch_size=64, verbose=False)
+    history = train.train_gan(step, images, epochs=1, verbose=False)
     assert set(history) == {"d_loss", "g_loss", "w_estimate", "gp", "epoch_time_s"} and history.steps == 4
     assert all(np.all(np.isfinite(history[k])) for k in ("d_loss", "g_loss", "w_estimate", "gp"))
     assert int(step.d_opt.iterations) == 4 and int(step.g_opt.iterations) == 1
 
 
 def test_an_interrupted_wgan_run_resumes_to_the_same_losses(images, tmp_path):
-    straight = train.train_gan(wgan_step(7), images, epochs=3, batch_size=64, verbose=False)
+    straight = train.train_gan(wgan_step(7), images, epochs=3, verbose=False)
     step = wgan_step(7)
     calls = []
 
@@ -92,27 +92,27 @@ def test_an_interrupted_wgan_run_resumes_to_the_same_losses(images, tmp_path):
             raise KeyboardInterrupt
         return step.fn(*args)
     with pytest.raises(KeyboardInterrupt):
-        train.train_gan(dataclasses.replace(step, fn=interrupt_on_call_6), images, epochs=3, batch_size=64,
+        train.train_gan(dataclasses.replace(step, fn=interrupt_on_call_6), images, epochs=3,
                         checkpoint_dir=tmp_path, verbose=False)
     assert checkpoints.saved_steps(tmp_path)[0] == 5
     fresh = wgan_step(99)
-    resumed = train.train_gan(fresh, images, epochs=3, batch_size=64, checkpoint_dir=tmp_path, verbose=False)
+    resumed = train.train_gan(fresh, images, epochs=3, checkpoint_dir=tmp_path, verbose=False)
     assert int(fresh.d_opt.iterations) == 12 and int(fresh.g_opt.iterations) == 4
     for key in ("d_loss", "g_loss", "w_estimate", "gp"):   # the interpolation weights too are fixed by the step
         np.testing.assert_allclose(resumed[key], straight[key], rtol=1e-5, atol=1e-6, err_msg=key)
 
 
 def test_resuming_a_wgan_run_with_another_n_critic_is_refused(images, tmp_path):
-    train.train_gan(wgan_step(0), images, epochs=1, batch_size=64, checkpoint_dir=tmp_path, verbose=False)
+    train.train_gan(wgan_step(0), images, epochs=1, checkpoint_dir=tmp_path, verbose=False)
     with pytest.raises(checkpoints.CheckpointError, match=r"(?s)n_critic: 3 in the checkpoint, 5 now"):
-        train.train_gan(wgan_step(0, TINY_WGAN.replace(n_critic=5)), images, epochs=2, batch_size=64,
+        train.train_gan(wgan_step(0, TINY_WGAN.replace(n_critic=5)), images, epochs=2,
                         checkpoint_dir=tmp_path, verbose=False)
 
 
 def test_a_wgan_run_resumed_between_generator_updates_reports_the_last_generator_loss(images, tmp_path):
     import keras
     keras.utils.set_random_seed(0)
-    design = TINY_WGAN
+    design = TINY_WGAN.replace(batch_size=32)
     step = train.make_step(design, design.build())
     calls = []
 
@@ -122,9 +122,9 @@ def test_a_wgan_run_resumed_between_generator_updates_reports_the_last_generator
             raise KeyboardInterrupt
         return step.fn(*args)
     with pytest.raises(KeyboardInterrupt):
-        train.train_gan(dataclasses.replace(step, fn=stop_on_5), images[:128], batch_size=32, epochs=2,
+        train.train_gan(dataclasses.replace(step, fn=stop_on_5), images[:128], epochs=2,
                         checkpoint_dir=tmp_path, verbose=False)
     keras.utils.set_random_seed(1)
     fresh = train.make_step(design, design.build())
-    history = train.train_gan(fresh, images[:128], batch_size=32, epochs=2, checkpoint_dir=tmp_path, verbose=False)
+    history = train.train_gan(fresh, images[:128], epochs=2, checkpoint_dir=tmp_path, verbose=False)
     assert history["g_loss"][4] != 0.0 and history["g_loss"][4] == history["g_loss"][3]
