@@ -321,7 +321,7 @@ def update_average(ema, generator, steps, ema_decay: float) -> None:
 
 
 def ema_copy(generator):
-    """A copy of the generator (same architecture and weights) to hold the moving average of its weights (notebook 02)."""
+    """A copy of the generator (same architecture and weights) to hold the moving average of its weights (appendix A1)."""
     import keras
 
     copy = keras.models.clone_model(generator)
@@ -447,12 +447,12 @@ def epoch_order(n: int, epoch: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(n)
 
 
-def batch_in(order: np.ndarray, i: int, batch_size: int) -> np.ndarray:
+def _batch_in(order: np.ndarray, i: int, batch_size: int) -> np.ndarray:
     """The sorted image indices of batch ``i`` of an epoch's ``order`` (sorted: reading in order is faster)."""
     return np.sort(order[i * batch_size:(i + 1) * batch_size])
 
 
-def latents_at(step: int, batch_size: int, z_dim: int, seed: int = 0):
+def _latents_at(step: int, batch_size: int, z_dim: int, seed: int = 0):
     """The latents of training step ``step`` (0, 1, ...): fixed by seed and step, so a resumed run draws the same."""
     import tensorflow as tf
 
@@ -567,10 +567,10 @@ def train_gan(step: GanStep, images: np.ndarray, *, epochs: int, labels: np.ndar
         for epoch in range(first_epoch, epochs + 1):
             order, since = epoch_order(len(images), epoch, seed), len(history["d_loss"])
             for i in range(first_batch if epoch == first_epoch else 0, steps_per_epoch):
-                batch = batch_in(order, i, batch_size)
+                batch = _batch_in(order, i, batch_size)
                 real = as_tanh_batch(images[batch])
                 t0 = time.perf_counter()
-                z = latents_at(int(ckpt.step), batch_size, z_dim, seed)
+                z = _latents_at(int(ckpt.step), batch_size, z_dim, seed)
                 out = step(real, z) if labels is None else step(real, z, labels[batch])
                 values = [(k, float(v)) for k, v in out.items()]
                 ckpt.seconds.assign_add(time.perf_counter() - t0)
@@ -716,9 +716,9 @@ def train_for(step: GanStep, images: np.ndarray, seconds: float, *, marks: tuple
         epoch, i = divmod(first + steps, per_epoch)
         if order is None or i == 0:
             order = epoch_order(len(images), epoch + 1, seed)
-        real = as_tanh_batch(images[batch_in(order, i, batch_size)])
+        real = as_tanh_batch(images[_batch_in(order, i, batch_size)])
         t0 = time.perf_counter()
-        step(real, latents_at(first + steps, batch_size, z_dim, seed))
+        step(real, _latents_at(first + steps, batch_size, z_dim, seed))
         spent += time.perf_counter() - t0
         steps += 1
         while pending and spent >= pending[0]:

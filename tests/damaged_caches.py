@@ -1,4 +1,5 @@
-"""Damage a verified data cache the ways a disk or an interrupted write can, for the loaders' tests."""
+"""Small datasets, and a verified data cache damaged the ways a disk or an interrupted write can, for the MNIST and
+Fashion-MNIST loaders' tests."""
 
 from __future__ import annotations
 
@@ -8,6 +9,22 @@ from pathlib import Path
 import numpy as np
 
 from helpers import data
+
+SMALL_TRAIN = (3, 2, 2, 2, 2, 2, 2, 2, 2, 2)
+SMALL_TEST = (1, 1, 1, 1, 1, 1, 1, 1, 1, 2)
+"""Images per class of the small datasets: 21 train and 11 test images."""
+
+
+def make_arrays(seed: int = 0):
+    """uint8 images and labels with the small label counts, in Keras's layout: ((x, y), (x_test, y_test))."""
+    rng = np.random.default_rng(seed)
+
+    def split(counts):
+        y = np.repeat(np.arange(10), counts).astype(np.uint8)
+        rng.shuffle(y)
+        return rng.integers(0, 256, (len(y), 28, 28), dtype=np.uint8), y
+    return split(SMALL_TRAIN), split(SMALL_TEST)
+
 
 DAMAGES = ("truncate", "flip", "no-checksum", "not-a-zip", "wrong-labels")
 """Half a file, one flipped byte, a missing checksum, a file that is no archive (with a matching checksum), and

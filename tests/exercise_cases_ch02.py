@@ -138,38 +138,18 @@ def _given_step(g_update="gan", saturating=False, optimizer="g_opt"):
             d_loss = bce(tf.fill(tf.shape(real_logit), real_label), real_logit) + bce(tf.zeros_like(fake_logit), fake_logit)
         grads = tape.gradient(d_loss, discriminator.trainable_variables)
         d_opt.apply_gradients(zip(grads, discriminator.trainable_variables))
-        if g_update == "freeze":
-            discriminator.trainable = False          # Keras 2's recipe, but never set back to True
+        if g_update in ("freeze", "freeze_and_restore"):
+            discriminator.trainable = False          # Keras 2's recipe ("freeze": never set back to True)
         with tf.GradientTape() as tape:
             fake_logit = gan(z, training=True)
             g_loss = -bce(tf.zeros_like(fake_logit), fake_logit) if saturating else bce(tf.ones_like(fake_logit), fake_logit)
         variables = generator.trainable_variables if g_update == "generator" else gan.trainable_variables
         grads = tape.gradient(g_loss, variables)
         (g_opt if optimizer == "g_opt" else d_opt).apply_gradients(zip(grads, variables))
+        if g_update == "freeze_and_restore":
+            discriminator.trainable = True           # correct too: D frozen for G's update, unfrozen after it
         return d_loss, g_loss
     return step
-
-
-def _frozen_and_restored(generator, discriminator, g_opt, d_opt, real, z, real_label):
-    """Correct too: D frozen for G's update and unfrozen after it."""
-    import keras
-    import tensorflow as tf
-    bce = _keras_bce()
-    gan = keras.Sequential([generator, discriminator])
-    with tf.GradientTape() as tape:
-        real_logit = discriminator(real, training=True)
-        fake_logit = gan(z, training=True)
-        d_loss = bce(tf.fill(tf.shape(real_logit), real_label), real_logit) + bce(tf.zeros_like(fake_logit), fake_logit)
-    grads = tape.gradient(d_loss, discriminator.trainable_variables)
-    d_opt.apply_gradients(zip(grads, discriminator.trainable_variables))
-    discriminator.trainable = False
-    with tf.GradientTape() as tape:
-        fake_logit = gan(z, training=True)
-        g_loss = bce(tf.ones_like(fake_logit), fake_logit)
-    grads = tape.gradient(g_loss, gan.trainable_variables)
-    g_opt.apply_gradients(zip(grads, gan.trainable_variables))
-    discriminator.trainable = True
-    return d_loss, g_loss
 
 
 REFERENCES = {
@@ -180,7 +160,7 @@ REFERENCES = {
 
 ACCEPTED = {   # other right answers the checks must accept (tests/test_exercises.py)
     "02.train_step": [_split_step_tf_nn, _split_step(as_dict=True), _split_step(fakes_outside_tape=True)],
-    "02.find_the_bug": [_frozen_and_restored, chapter_step],
+    "02.find_the_bug": [_given_step(g_update="freeze_and_restore"), chapter_step],
 }
 
 MISTAKES = {

@@ -15,11 +15,8 @@ import numpy as np
 import pytest
 
 from helpers import data
-from damaged_caches import DAMAGES, write_damaged_cache
+from damaged_caches import DAMAGES, SMALL_TEST, SMALL_TRAIN, make_arrays, write_damaged_cache
 from local_servers import file_server, silent_server, trickle_server
-
-SMALL_TRAIN = (3, 2, 2, 2, 2, 2, 2, 2, 2, 2)
-SMALL_TEST = (1, 1, 1, 1, 1, 1, 1, 1, 1, 2)
 
 
 @pytest.fixture
@@ -32,16 +29,6 @@ def small_mnist(monkeypatch, tmp_path):
     monkeypatch.setattr(data, "KERAS_URL", "http://127.0.0.1:9/never-contacted")  # no test reaches the internet
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     return make_arrays()
-
-
-def make_arrays(seed: int = 0):
-    """Build uint8 arrays with the small label counts."""
-    rng = np.random.default_rng(seed)
-    def split(counts):
-        y = np.repeat(np.arange(10), counts).astype(np.uint8)
-        rng.shuffle(y)
-        return rng.integers(0, 256, (len(y), 28, 28), dtype=np.uint8), y
-    return split(SMALL_TRAIN), split(SMALL_TEST)
 
 
 def fake_wheel(path: Path, arrays, payload: bytes | None = None) -> Path:

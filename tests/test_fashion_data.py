@@ -17,27 +17,14 @@ import numpy as np
 import pytest
 
 from helpers import data
-from damaged_caches import DAMAGES, write_damaged_cache
+from damaged_caches import DAMAGES, SMALL_TEST, SMALL_TRAIN, make_arrays, write_damaged_cache
 from local_servers import file_server, silent_server
-
-SMALL_TRAIN = (3, 2, 2, 2, 2, 2, 2, 2, 2, 2)
-SMALL_TEST = (1, 1, 1, 1, 1, 1, 1, 1, 1, 2)
 
 
 def idx_bytes(array: np.ndarray) -> bytes:
     """The bytes of an idx file of unsigned bytes holding ``array``."""
     header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
     return header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
-
-
-def make_arrays(seed: int = 0):
-    """uint8 images and labels with the small label counts, in Keras's layout."""
-    rng = np.random.default_rng(seed)
-    def split(counts):
-        y = np.repeat(np.arange(10), counts).astype(np.uint8)
-        rng.shuffle(y)
-        return rng.integers(0, 256, (len(y), 28, 28), dtype=np.uint8), y
-    return split(SMALL_TRAIN), split(SMALL_TEST)
 
 
 def by_name(arrays) -> dict[str, np.ndarray]:
