@@ -127,7 +127,9 @@ def invert(generator, measure: Callable, y, lam: float = 0.03, starts: int = 8, 
     import keras
     import tensorflow as tf
 
-    n, z_dim = len(y), generator.input_shape[1]
+    from helpers.train import latent_size
+
+    n, z_dim = len(y), latent_size(generator)
     z = tf.Variable(np.random.default_rng(seed).normal(size=(starts * n, z_dim)).astype("float32"))
     target = tf.constant(np.concatenate([y] * starts))
     opt = keras.optimizers.Adam(lr)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from helpers.train import latent_size
+
 __all__ = ["Mixture1D", "gaussian", "DATA_1D", "mass_interval", "optimal_discriminator", "value", "non_saturating_loss",
            "jsd", "wasserstein_1d", "value_at_optimum", "histogram_jsd", "ring_modes", "sample_ring", "mode_coverage",
            "mlp", "make_gan_step", "train_toy_gan", "generate"]
@@ -232,7 +234,7 @@ def train_toy_gan(sample_real: Callable[[int, np.random.Generator], np.ndarray],
     import keras
 
     rng = np.random.default_rng(seed)
-    z_dim = gen.input_shape[-1]
+    z_dim = latent_size(gen)
     g_opt = g_opt or keras.optimizers.Adam(lr, beta_1=0.5)
     d_opt = d_opt or keras.optimizers.Adam(lr, beta_1=0.5)
     step = step or make_gan_step(gen, disc, g_opt, d_opt, loss=loss, pack=pack)
@@ -251,5 +253,5 @@ def train_toy_gan(sample_real: Callable[[int, np.random.Generator], np.ndarray],
 
 def generate(gen, n: int, seed: int = 1) -> np.ndarray:
     """Draw ``n`` samples from a generator with latents from N(0, I), as a numpy array (notebook 01)."""
-    z = np.random.default_rng(seed).normal(size=(n, gen.input_shape[-1])).astype(np.float32)
+    z = np.random.default_rng(seed).normal(size=(n, latent_size(gen))).astype(np.float32)
     return np.asarray(gen(z, training=False))

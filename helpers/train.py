@@ -54,6 +54,11 @@ def is_conditional(generator) -> bool:
     return len(getattr(generator, "inputs", None) or []) == 2
 
 
+def latent_size(generator) -> int:
+    """The size d of the latent vectors a generator takes, shaped (N, d) (notebook 02)."""
+    return int(generator.inputs[0].shape[-1])
+
+
 class TrainingDiverged(FloatingPointError):
     """A loss became NaN or infinite: the networks are broken and nothing of this step was saved (notebook 02)."""
 
@@ -106,7 +111,7 @@ class GanStep:
     @property
     def z_dim(self) -> int:
         """The generator's latent size."""
-        return int(self.generator.inputs[0].shape[1])
+        return latent_size(self.generator)
 
 
 def _optimizer_settings(opt) -> dict:
@@ -438,7 +443,7 @@ def check_models(generator, discriminator, images: np.ndarray, labels: np.ndarra
     if tuple(discriminator.outputs[0].shape[1:]) != (1,):
         raise ValueError(f"the discriminator should output one logit per image, (None, 1); it outputs "
                          f"{tuple(discriminator.outputs[0].shape)}")
-    return int(z_shape[1])
+    return latent_size(generator)
 
 
 def epoch_order(n: int, epoch: int, seed: int = 0) -> np.ndarray:

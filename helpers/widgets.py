@@ -12,7 +12,7 @@ import io
 
 import numpy as np
 
-from helpers.train import is_conditional
+from helpers.train import is_conditional, latent_size
 
 __all__ = ["decode", "lerp", "slerp", "LatentExplorer"]
 
@@ -28,7 +28,7 @@ def latent_dim(generator) -> int:
     if len(in_shape) != 2 or out_shape[1:] != (28, 28, 1):
         raise ValueError(f"this model maps {in_shape} to {out_shape}; a generator here maps latents (None, d) to "
                          "images (None, 28, 28, 1). Did you pass the discriminator?")
-    return int(in_shape[1])
+    return latent_size(generator)
 
 
 def decode(generator, z, label=None) -> np.ndarray:
