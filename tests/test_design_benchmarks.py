@@ -77,3 +77,5 @@ def test_the_stronger_reader_reads_real_digits_better_than_the_metrics_and_both_
     assert stored["samples"] == 10_000
     assert stronger["real_test_digits_read_right"] > series["real_test_digits_read_right"] > 0.99
     assert min(series["cgan_obedience"], stronger["cgan_obedience"]) > 0.99
+    shipped = json.loads((BENCHMARKS.parent / "helpers" / "weights" / "SHIPPED.json").read_text())["cgan_generator.keras"]
+    assert stored["generator_sha256"] == shipped["sha256"], "re-run benchmarks/obedience_reader.py on the shipped generator"
