@@ -452,6 +452,14 @@ def epoch_order(n: int, epoch: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(n)
 
 
+def _steps_per_epoch(n_images: int, batch_size: int) -> int:
+    """Whole batches in one pass over ``n_images`` (the last, partial one is left out); at least one, or a message."""
+    if n_images < batch_size:
+        raise ValueError(f"{n_images} images are fewer than one batch of {batch_size}: pass more images, or "
+                         f"a design with a smaller batch_size (design.replace(batch_size=...))")
+    return n_images // batch_size
+
+
 def _batch_in(order: np.ndarray, i: int, batch_size: int) -> np.ndarray:
     """The sorted image indices of batch ``i`` of an epoch's ``order`` (sorted: reading in order is faster)."""
     return np.sort(order[i * batch_size:(i + 1) * batch_size])
@@ -533,10 +541,7 @@ def train_gan(step: GanStep, images: np.ndarray, *, epochs: int, labels: np.ndar
     z_dim = check_models(step.generator, step.discriminator, images, labels)
     if labels is not None:
         check_labels(labels, len(images), n_classes_of(step.generator))
-    steps_per_epoch = len(images) // batch_size
-    if steps_per_epoch == 0:
-        raise ValueError(f"{len(images)} images are fewer than one batch of {batch_size}: pass more images "
-                         f"or a smaller batch_size")
+    steps_per_epoch = _steps_per_epoch(len(images), batch_size)
     ckpt = checkpoints.make_checkpoint(step)
     settings = {**step.settings, "batch_size": batch_size, "images": len(images), "seed": seed,
                 "conditional": labels is not None, "data": data_fingerprint(images, labels)}
@@ -711,10 +716,7 @@ def train_for(step: GanStep, images: np.ndarray, seconds: float, *, marks: tuple
     Returns steps, seconds and images/second. A step limit makes a run reproducible; a time limit does not.
     """
     batch_size, z_dim = _positive_int("batch_size", step.batch_size), step.z_dim
-    per_epoch = len(images) // batch_size
-    if per_epoch == 0:
-        raise ValueError(f"{len(images)} images are fewer than one batch of {batch_size}: pass more images "
-                         f"or a smaller batch size")
+    per_epoch = _steps_per_epoch(len(images), batch_size)
     first = int(step.d_opt.iterations.numpy()) if step.d_opt.built else 0
     pending, spent, steps, order = sorted(marks), 0.0, 0, None
     while spent < seconds and (max_steps is None or steps < max_steps):
