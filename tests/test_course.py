@@ -3,13 +3,14 @@
 Two chapters' assignments (01 and 03, exercises only) go through what a teacher runs: ``scripts/course.py build``,
 ``nbgrader generate_assignment``, a release and collect through an exchange folder (one student, as on
 JupyterHub) and the others copied into ``submitted/`` (as a teacher collecting files by hand), ``nbgrader
-autograde``, ``nbgrader generate_feedback`` and ``nbgrader export`` to a CSV. Chapter 01 has six submissions and
-the one through the exchange: complete, unanswered, partial, wrong answers, endless loops (in a function, and
-outside one), code that raises, a renamed function, and edited or deleted test cells. Chapter 03, whose answers
-build Keras networks, has two: complete, and a wrong generator beside an answer that never returns. Everything
-runs in a temporary folder, offline.
+autograde``, ``nbgrader generate_feedback`` and ``nbgrader export`` to a CSV. Chapter 01 has four submissions and
+the one through the exchange (unanswered): complete; unanswered beside wrong answers; endless loops (in a function,
+and outside one) beside an import that fails; code that raises, a renamed function, and edited or deleted test
+cells. Each student's other answers are right, so their points show that the rest was still graded. Chapter 03,
+whose answers build Keras networks, has two: complete, and a wrong generator beside an answer that never returns.
+Everything runs in a temporary folder, offline.
 
-Cost: 9 notebooks graded, each in a kernel that imports TensorFlow, plus one deliberate 20 s cell timeout (the
+Cost: 7 notebooks graded, each in a kernel that imports TensorFlow, plus one deliberate 20 s cell timeout (the
 fixture prints the time it took). The module's fixture runs it once for every test below; the other tests take 2 s.
 """
 
@@ -36,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "scripts" / "course.py"
 NOTEBOOKS_SOLUTIONS = ROOT / "notebooks" / "solutions"
 A01, A03 = "01_minimax_game", "03_dcgan"
-ZIPPED = (A01, "partial")  # the submission that arrives as a file for zip_collect
+ZIPPED = (A01, "partial-and-wrong")  # the submission that arrives as a file for zip_collect
 TIMEOUT_S = 20  # the course's cell time limit here (300 s in a built course): the top-level endless loop costs it
 
 LOOPING = "    while True:\n        pass"
@@ -45,25 +46,23 @@ LOOPING = "    while True:\n        pass"
 STUDENTS = {
     A01: {
         "complete": ({}, {}, (), 5),
-        "partial": ({"01.optimal_discriminator": None, "01.non_saturating_loss": None}, {}, (), 3),
-        "wrong": ({"01.value": "def value(d_real, d_fake):\n    return float(np.mean(np.log(d_real)) + np.mean(np.log(d_fake)))",
-                   "01.non_saturating_loss": "def non_saturating_loss(d_fake):\n    return float(np.mean(np.log1p(-d_fake)))"},
-                  {}, (), 3),
-        "loops": ({"01.value": f"def value(d_real, d_fake):\n{LOOPING}",
-                   "01.optimal_discriminator": "while True:  # outside any function: the cell time limit stops it\n    pass"},
-                  {}, (), 3),
-        "raises_renamed": ({"01.value": "def value(d_real, d_fake):\n    return 1 / 0",
-                            "01.optimal_discriminator": "import a_module_that_does_not_exist\n\n"
-                                                        "def optimal_discriminator(p_data, p_g):\n    return p_data / (p_data + p_g)",
-                            "01.game_on_densities": "def the_game(p_data, p_g, x):\n    return 0.0, p_data, 0.0"},
-                           {}, (), 1),
-        "edited_tests": ({"01.value": "def value(d_real, d_fake):\n    return 0.0",
-                          "01.non_saturating_loss": "def non_saturating_loss(d_fake):\n    return 0.0"},
-                         {"check_01_value": 'print("all fine")'}, ("check_01_non_saturating_loss",), 3),
+        "partial-and-wrong": ({"01.optimal_discriminator": None,
+                               "01.value": "def value(d_real, d_fake):\n    return float(np.mean(np.log(d_real)) + np.mean(np.log(d_fake)))",
+                               "01.non_saturating_loss": "def non_saturating_loss(d_fake):\n    return float(np.mean(np.log1p(-d_fake)))"},
+                              {}, (), 2),
+        "loops-and-import": ({"01.value": f"def value(d_real, d_fake):\n{LOOPING}",
+                              "01.optimal_discriminator": "while True:  # outside any function: the cell time limit stops it\n    pass",
+                              "01.non_saturating_loss": "import a_module_that_does_not_exist\n\n"
+                                                        "def non_saturating_loss(d_fake):\n    return -float(np.mean(np.log(d_fake)))"},
+                             {}, (), 2),
+        "raises-renamed-edited": ({"01.value": "def value(d_real, d_fake):\n    return 1 / 0",
+                                   "01.non_saturating_loss": "def non_saturating_loss(d_fake):\n    return 0.0",
+                                   "01.game_on_densities": "def the_game(p_data, p_g, x):\n    return 0.0, p_data, 0.0"},
+                                  {"check_01_value": 'print("all fine")'}, ("check_01_non_saturating_loss",), 1),
     },
     A03: {   # chapter 01's students cover each kind of answer; here, a chapter whose answers build Keras networks
         "complete": ({}, {}, (), 6),
-        "wrong_and_loops": ({"03.generator_32": "def make_generator(z_dim):\n    return keras.Sequential([keras.Input((z_dim,)), layers.Dense(8 * 8 * 8),\n"
+        "wrong-and-loops": ({"03.generator_32": "def make_generator(z_dim):\n    return keras.Sequential([keras.Input((z_dim,)), layers.Dense(8 * 8 * 8),\n"
                                                  "        layers.Reshape((8, 8, 8)),\n"
                                                  "        layers.Conv2DTranspose(8, 3, strides=2, padding='same', activation='relu'),\n"
                                                  "        layers.Conv2DTranspose(1, 3, strides=2, padding='same', activation='tanh')])",
@@ -186,20 +185,20 @@ def feedback(graded, student: str, assignment: str) -> str:
 
 
 def test_the_feedback_shows_the_verdict_of_a_wrong_answer_without_a_traceback(graded):
-    html = feedback(graded, "wrong", A01)
+    html = feedback(graded, "partial-and-wrong", A01)
     assert "[not yet right] Exercise 01.value" in html
     assert "ExerciseNotPassed: [not yet right] Exercise 01.value" in html
     assert "Traceback (most recent call last)" not in html and "grading.py" not in html
 
 
 def test_an_unanswered_exercise_says_not_attempted_and_the_rest_is_still_graded(graded):
-    html = feedback(graded, "partial", A01)
+    html = feedback(graded, "partial-and-wrong", A01)
     assert "[not attempted] Exercise 01.optimal_discriminator" in html
     assert "[correct] Exercise 01.game_on_densities" in html
 
 
 def test_a_test_cell_a_student_edited_is_restored_before_grading(graded):
-    nb = json.loads((graded["course"] / "autograded" / "edited_tests" / A01 / f"{A01}_exercises.ipynb")
+    nb = json.loads((graded["course"] / "autograded" / "raises-renamed-edited" / A01 / f"{A01}_exercises.ipynb")
                     .read_text(encoding="utf-8"))
     check = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "check_01_value")
     assert "".join(check["source"]) == 'grade("01.value", value)'
