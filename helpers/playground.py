@@ -16,6 +16,11 @@ Play runs the training as an asyncio task on the kernel's event loop, one frame 
 ``updates_per_frame`` updates of D, then one redraw), and yields between frames, so that the kernel handles
 button clicks and slider changes while it trains. Each frame redraws only what moves (matplotlib's blitting)
 and sends a JPEG.
+
+Its training loop is compiled here rather than taken from ``helpers.toy``: to keep a live frame rate it runs up
+to 200 steps in one call of one graph, drawing batches and latents inside the graph from a seeded
+``tf.random.Generator``, with ``d_steps`` updates of D before each update of G. Its losses are the series' own
+(``train.discriminator_loss``, ``train.gradient_penalty``) and it reports them per step, as every step does.
 Used in notebooks 01 and 05.
 """
 

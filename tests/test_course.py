@@ -10,8 +10,9 @@ cells. Each student's other answers are right, so their points show that the res
 whose answers build Keras networks, has two: complete, and a wrong generator beside an answer that never returns.
 Everything runs in a temporary folder, offline.
 
-Cost: 7 notebooks graded, each in a kernel that imports TensorFlow, plus one deliberate 20 s cell timeout (the
-fixture prints the time it took). The module's fixture runs it once for every test below; the other tests take 2 s.
+Cost: 7 notebooks graded, each in a kernel that imports TensorFlow, plus one deliberate 20 s cell timeout (a
+waiting loop, so it costs no CPU; the fixture prints the time it took). The module's fixture runs it once for every
+test below; the other tests take 2 s.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ STUDENTS = {
                                "01.non_saturating_loss": "def non_saturating_loss(d_fake):\n    return float(np.mean(np.log1p(-d_fake)))"},
                               {}, (), 2),
         "loops-and-import": ({"01.value": f"def value(d_real, d_fake):\n{LOOPING}",
-                              "01.optimal_discriminator": "while True:  # outside any function: the cell time limit stops it\n    pass",
+                              "01.optimal_discriminator": "import time\n\nwhile True:  # outside any function: the cell time limit stops it\n"
+                                                          "    time.sleep(0.1)  # (waiting, so the wait costs no CPU)",
                               "01.non_saturating_loss": "import a_module_that_does_not_exist\n\n"
                                                         "def non_saturating_loss(d_fake):\n    return -float(np.mean(np.log(d_fake)))"},
                              {}, (), 2),
