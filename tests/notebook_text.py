@@ -1,4 +1,5 @@
-"""Reading a stored notebook as text, for the chapters' tests: its cells, the path a student reads, its functions."""
+"""Reading a stored notebook, for every test that reads one: its JSON, its cells, the path a student reads, its
+functions. The one notebook reader of the tests."""
 
 from __future__ import annotations
 
@@ -9,10 +10,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-def cells(path: Path, kind: str) -> list[str]:
-    """The source of every cell of one kind ("markdown" or "code"), in order."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == kind]
+def load(path: Path) -> dict:
+    """The stored notebook as its JSON: cells with their outputs and metadata, and the notebook's metadata."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def cells(path: Path, kind: str | None = None) -> list[str]:
+    """The source of every cell of one kind ("markdown" or "code"), or of every cell, in order."""
+    return ["".join(c["source"]) for c in load(path)["cells"] if kind is None or c["cell_type"] == kind]
+
+
+def first(path: Path, pattern: str, kind: str | None = None) -> int:
+    """The index, among all cells, of the first cell (of ``kind``) whose source matches the regex ``pattern``."""
+    nb = load(path)
+    return next(i for i, c in enumerate(nb["cells"])
+                if (kind is None or c["cell_type"] == kind) and re.search(pattern, "".join(c["source"])))
 
 
 def main_path(path: Path) -> list[str]:
@@ -62,9 +74,13 @@ class Notebook:
 
     path: Path
 
-    def cells(self, kind: str) -> list[str]:
-        """The source of every cell of one kind ("markdown" or "code"), in order."""
+    def cells(self, kind: str | None = None) -> list[str]:
+        """The source of every cell of one kind ("markdown" or "code"), or of every cell, in order."""
         return cells(self.path, kind)
+
+    def first(self, pattern: str, kind: str | None = None) -> int:
+        """The index, among all cells, of the first cell (of ``kind``) whose source matches ``pattern``."""
+        return first(self.path, pattern, kind)
 
     def main_path(self) -> list[str]:
         """The markdown cells a student reads before the summary."""
@@ -80,8 +96,7 @@ class Notebook:
 
     def parameters(self, fast: bool, **names) -> dict:
         """The names the `parameters` cell defines in fast or full mode; ``names`` stand in for its imports."""
-        nb = json.loads(self.path.read_text(encoding="utf-8"))
-        cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+        cell = next(c for c in load(self.path)["cells"] if "parameters" in c["metadata"].get("tags", []))
         namespace = {"FAST": fast, "WEIGHTS_DIR": Path("weights"), **names}
         exec("".join(cell["source"]), namespace)  # noqa: S102
         return namespace

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import notebook_text
 from exercises import EXERCISES, check, grade, progress
 from exercises.grading import POINTS, ExerciseNotPassed
 from exercises.progress import PROGRESS_ENV, passed_exercises, record_pass
@@ -137,8 +138,8 @@ def graded(tmp_path_factory) -> dict:
     # files named <student>_<notebook>.ipynb by nbgrader zip_collect, as from a learning platform.
     for assignment, students in STUDENTS.items():
         name = f"{assignment}_exercises.ipynb"
-        released = json.loads((course / "release" / assignment / name).read_text(encoding="utf-8"))
-        source_nb = json.loads((course / "source" / assignment / name).read_text(encoding="utf-8"))
+        released = notebook_text.load(course / "release" / assignment / name)
+        source_nb = notebook_text.load(course / "source" / assignment / name)
         for student, (answers, edits, deleted, _) in students.items():
             nb = submission(released, source_nb, answers, edits, deleted)
             if (assignment, student) == ZIPPED:
@@ -200,8 +201,7 @@ def test_an_unanswered_exercise_says_not_attempted_and_the_rest_is_still_graded(
 
 
 def test_a_test_cell_a_student_edited_is_restored_before_grading(graded):
-    nb = json.loads((graded["course"] / "autograded" / "raises-renamed-edited" / A01 / f"{A01}_exercises.ipynb")
-                    .read_text(encoding="utf-8"))
+    nb = notebook_text.load(graded["course"] / "autograded" / "raises-renamed-edited" / A01 / f"{A01}_exercises.ipynb")
     check = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "check_01_value")
     assert "".join(check["source"]) == 'grade("01.value", value)'
     assert any(o["output_type"] == "error" for o in check["outputs"])
@@ -240,7 +240,7 @@ def test_every_chapter_becomes_an_assignment_with_a_test_cell_per_exercise_worth
     assert (course / "nbgrader_config.py").is_file()
     found = {}
     for path in sorted((course / "source").glob("*/*_exercises.ipynb")):
-        nb = json.loads(path.read_text(encoding="utf-8"))
+        nb = notebook_text.load(path)
         for c in nb["cells"]:
             meta = c["metadata"]["nbgrader"]
             if meta["grade"]:
@@ -257,7 +257,7 @@ def test_each_answer_is_the_solutions_notebooks_code_between_solution_delimiters
             ("02_dense_gan_mnist", "answer_02_find_the_bug", "def train_step_to_fix(", "generator.trainable_variables"),
             ("04_conditional_gan", "answer_04_conditional_discriminator", 'label = keras.Input((), dtype="int32")',
              "keras.Model([image, label], logit)")]:
-        nb = json.loads((course / "source" / chapter / f"{chapter}_exercises.ipynb").read_text(encoding="utf-8"))
+        nb = notebook_text.load(course / "source" / chapter / f"{chapter}_exercises.ipynb")
         code = next(c["source"] for c in nb["cells"] if c["metadata"]["nbgrader"]["grade_id"] == grade_id)
         begin, end = code.index("### BEGIN SOLUTION"), code.index("### END SOLUTION")
         assert given in code[:begin] and solved in code[begin:end]

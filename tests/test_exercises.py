@@ -31,6 +31,7 @@ from exercises.checker import CORRECT, EXERCISES, INTERRUPTED, NOT_ATTEMPTED, WR
 import exercise_cases_ch01, exercise_cases_ch02, exercise_cases_ch03  # noqa: E401  (tests/: one file per notebook)
 import exercise_cases_ch04, exercise_cases_ch05, exercise_cases_ch06  # noqa: E401
 import exercise_cases_ch07, exercise_cases_ch08, exercise_cases_ch09, exercise_cases_chA2  # noqa: E401
+import notebook_text
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = (exercise_cases_ch01, exercise_cases_ch02, exercise_cases_ch03, exercise_cases_ch04,
@@ -426,9 +427,7 @@ def test_the_student_and_the_reference_get_their_own_copies(monkeypatch):
 
 @pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("0*.ipynb")), ids=lambda p: p.stem)
 def test_stored_exercise_cells_show_no_solved_verdict(path):
-    import json
-
-    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+    for cell in notebook_text.load(path)["cells"]:
         if cell["cell_type"] != "code" or "check(" not in "".join(cell["source"]):
             continue
         for output in cell.get("outputs", []):
@@ -437,9 +436,7 @@ def test_stored_exercise_cells_show_no_solved_verdict(path):
 
 
 def test_the_find_the_bug_cell_is_stored_with_its_symptom_not_its_fix():
-    import json
-
-    nb = json.loads((ROOT / "notebooks" / "02_dense_gan_mnist.ipynb").read_text(encoding="utf-8"))
+    nb = notebook_text.load(ROOT / "notebooks" / "02_dense_gan_mnist.ipynb")
     cell = next(c for c in nb["cells"] if 'check("02.find_the_bug"' in "".join(c["source"]))
     stored = "".join("".join(o.get("data", {}).get("text/plain", "")) for o in cell["outputs"])
     assert stored.startswith("[not yet right] Exercise 02.find_the_bug: the discriminator's weights changed")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import importlib
-import json
 import re
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import helpers_index as index  # noqa: E402
+import notebook_text  # noqa: E402
 
 MODULES = index.modules()
 USED = index.users(MODULES)
@@ -44,7 +44,7 @@ def chapter(where: str) -> str | None:
 def notebook_sources(number: str) -> str:
     """All the cells of one chapter's notebook and of its solutions, as one text."""
     paths = [p for p in index.notebooks() if p.stem.split("_")[0] == number]
-    return "\n".join("".join(cell["source"]) for p in paths for cell in json.loads(p.read_text("utf-8"))["cells"])
+    return "\n".join(source for p in paths for source in notebook_text.cells(p))
 
 
 def defined_in_notebooks() -> dict[str, set[str]]:

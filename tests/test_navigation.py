@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import nav  # noqa: E402
+import notebook_text  # noqa: E402
 
 
 def test_every_chapter_is_up_to_date_with_the_navigation_script():
@@ -37,7 +37,7 @@ def test_appendices_follow_the_numbered_chapters_and_the_last_has_no_next():
 
 @pytest.mark.parametrize("path", nav.chapters(), ids=lambda p: p.stem)
 def test_navigation_is_idempotent_and_repairs_drift(path):
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb = notebook_text.load(path)
     once = nav.fix(copy.deepcopy(nb), path.stem)
     assert nav.fix(copy.deepcopy(once), path.stem) == once
     drifted = copy.deepcopy(once)

@@ -4,20 +4,16 @@ gives it is told what it does wrong (by behaviour, not by its line), and no cell
 from __future__ import annotations
 
 import inspect
-import json
 import re
 from pathlib import Path
+
+import notebook_text
 
 from exercises import check
 from exercises.checker import EXERCISES, WRONG
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "02_dense_gan_mnist.ipynb"
-
-
-def _cells(kind: str) -> list[str]:
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == kind]
 
 
 def _said(verdict) -> str:
@@ -37,13 +33,13 @@ def _body(source: str) -> list[str]:
 
 
 def test_the_bug_in_the_notebook_is_the_one_the_exercises_know():
-    cell = next(src for src in _cells("code") if 'check("02.find_the_bug"' in src)
+    cell = next(src for src in notebook_text.cells(NOTEBOOK, "code") if 'check("02.find_the_bug"' in src)
     from exercises.ch02 import step_with_a_bug
     assert _body(cell) == _body(inspect.getsource(step_with_a_bug))
 
 
 def test_the_unfixed_step_is_described_by_what_it_does_not_by_its_line():
-    cell = next(src for src in _cells("code") if 'check("02.find_the_bug"' in src)
+    cell = next(src for src in notebook_text.cells(NOTEBOOK, "code") if 'check("02.find_the_bug"' in src)
     namespace: dict = {}
     exec("import keras\nimport tensorflow as tf\n" + cell.split("\ncheck(")[0], namespace)  # noqa: S102
     verdict = check("02.find_the_bug", namespace["train_step_to_fix"])
@@ -62,5 +58,5 @@ def test_every_exercise_has_hints_in_three_stages_and_a_section():
 
 
 def test_no_cell_prints_a_helpers_source():
-    for src in _cells("code"):
+    for src in notebook_text.cells(NOTEBOOK, "code"):
         assert "getsource" not in src and "__doc__" not in src, src[:200]

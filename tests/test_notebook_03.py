@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import matplotlib
@@ -13,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from exercises.ch03 import transpose_overlaps  # noqa: E402
+import notebook_text  # noqa: E402
 from helpers import diagrams  # noqa: E402
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -52,28 +52,22 @@ def test_the_stamp_diagram_draws_other_kernels_and_strides(kernels, n, stride):
         plt.close(fig)
 
 
-def markdown(path: Path) -> list[str]:
-    return ["".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
-            if c["cell_type"] == "markdown"]
-
-
 def test_the_chapter_writes_its_networks_and_points_to_the_appendix():
-    cells = json.loads(CHAPTER.read_text(encoding="utf-8"))["cells"]
-    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    code = "\n".join(notebook_text.cells(CHAPTER, "code"))
     assert "def build_generator(" in code and "def build_discriminator(" in code
     assert "diagrams.transposed_conv_stamp()" in code
-    text = "\n".join(markdown(CHAPTER))
+    text = "\n".join(notebook_text.cells(CHAPTER, "markdown"))
     assert "A1_training_in_practice.ipynb" in text
     assert "when k ≥ s" in text                                   # the 'valid' width, with its condition
 
 
 def test_the_appendix_opens_like_a_chapter():
-    nb = json.loads(APPENDIX.read_text(encoding="utf-8"))
+    nb = notebook_text.load(APPENDIX)
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert "FAST = helpers.setup(seed=0)" in "".join(code[0]["source"])
     assert "parameters" in code[1]["metadata"].get("tags", [])
     assert "**What you will learn**" in "".join(nb["cells"][0]["source"])
-    headings = [line for text in markdown(APPENDIX) for line in text.split("\n") if line.startswith("## ")]
+    headings = [line for text in notebook_text.cells(APPENDIX, "markdown") for line in text.split("\n") if line.startswith("## ")]
     assert headings == ["## Resuming after an interrupt", "## XLA: compiling the step", "## The weight average",
                         "## Several GPUs", "## int8 weights", "## Memory", "## Summary"]
 

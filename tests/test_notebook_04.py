@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import io
-import json
 from itertools import combinations
 from pathlib import Path
 
@@ -15,15 +14,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+import notebook_text  # noqa: E402
 from helpers import diagrams, layers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "04_conditional_gan.ipynb"
-
-
-def cells(path: Path, kind: str) -> list[str]:
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == kind]
 
 
 # ---------------------------------------------------------------- the diagram
@@ -70,7 +65,7 @@ def test_label_wiring_boxes_do_not_overlap_and_stay_inside(wiring):
 # ---------------------------------------------------------------- what the notebook shows
 
 def test_the_networks_and_the_step_are_written_out_and_checked_against_the_packaged_ones():
-    code = "\n".join(cells(NOTEBOOK, "code"))
+    code = "\n".join(notebook_text.cells(NOTEBOOK, "code"))
     for definition in ("def build_generator(", "def build_discriminator(", "def make_cgan_step("):
         assert definition in code
     assert "Embedding(" in code and "Concatenate()" in code and "tf.GradientTape()" in code
@@ -83,12 +78,9 @@ def test_the_networks_and_the_step_are_written_out_and_checked_against_the_packa
 
 
 def test_the_diagram_is_shown_where_the_conditional_networks_are_introduced():
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    sources = ["".join(c["source"]) for c in nb["cells"]]
-    diagram = next(i for i, s in enumerate(sources) if "diagrams.label_wiring()" in s)
-    generator = next(i for i, s in enumerate(sources) if "def build_generator(" in s)
-    section = next(i for i, s in enumerate(sources) if s.startswith("## Giving the networks the label")
-                   or "\n## Giving the networks the label" in s)
+    first = notebook_text.Notebook(NOTEBOOK).first
+    diagram, generator = first(r"diagrams\.label_wiring\(\)"), first(r"def build_generator\(")
+    section = first(r"(?m)^## Giving the networks the label", "markdown")
     assert section < diagram < generator
 
 

@@ -3,8 +3,6 @@ its code on the page, its terms defined before use, and no helper's source print
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 import matplotlib
@@ -16,6 +14,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.patches import FancyArrowPatch  # noqa: E402
 
+import notebook_text  # noqa: E402
 from helpers import diagrams  # noqa: E402
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "05_wgan_gp.ipynb"
@@ -96,35 +95,29 @@ def test_unequal_masses_are_refused():
 
 # ---------------------------------------------------------------- the chapter
 
-def cells() -> list[tuple[str, str]]:
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    return [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]]
-
-
-def first(pattern: str, kind: str | None = None) -> int:
-    """Index of the first cell (of ``kind``) whose source matches ``pattern``."""
-    return next(i for i, (k, s) in enumerate(cells()) if (kind is None or k == kind) and re.search(pattern, s))
+NB = notebook_text.Notebook(NOTEBOOK)
+first = NB.first
 
 
 def test_no_cell_prints_a_helpers_source_or_the_kernels_memory():
-    for _, source in cells():
+    for source in NB.cells():
         assert "inspect" not in source and "getsource" not in source
         assert "peak_memory" not in source
 
 
 def test_lipschitz_is_stated_as_a_bound_and_spearman_is_defined_before_the_code_computes_it():
-    assert "|C(x) − C(y)| ≤ ‖x − y‖" in cells()[first("1-Lipschitz")][1]
+    assert "|C(x) − C(y)| ≤ ‖x − y‖" in NB.cells()[first("1-Lipschitz")]
     assert first(r"\*\*Spearman's rank correlation\*\*", "markdown") < first(r"metrics\.spearman", "code")
 
 
 def test_the_gradient_penalty_and_the_step_are_written_out_and_checked_against_the_package():
-    kinds_sources = cells()
+    sources = NB.cells()
     penalty = first(r"def gradient_penalty\(critic, real, fake, alpha\)", "code")
-    assert "train.gradient_penalty" in kinds_sources[penalty][1] and "assert" in kinds_sources[penalty][1]
+    assert "train.gradient_penalty" in sources[penalty] and "assert" in sources[penalty]
     written = first(r"def make_wgan_step\(", "code")
-    assert "n_critic" in kinds_sources[written][1] and "stateless_uniform" in kinds_sources[written][1]
+    assert "n_critic" in sources[written] and "stateless_uniform" in sources[written]
     compared = first(r"train\.make_wgan_step\b", "code")
-    assert compared > written and "assert np.allclose(written_out, packaged" in kinds_sources[compared][1]
+    assert compared > written and "assert np.allclose(written_out, packaged" in sources[compared]
 
 
 def test_the_diagram_is_shown_where_the_distance_is_introduced():
@@ -132,6 +125,6 @@ def test_the_diagram_is_shown_where_the_distance_is_introduced():
 
 
 def test_each_experiment_says_which_adam_settings_it_uses():
-    text = "\n".join(s for k, s in cells() if k == "markdown")
+    text = "\n".join(NB.cells("markdown"))
     assert "as in the paper" not in text
     assert "β = (0.5, 0.9)" in text and "β = (0, 0.9)" in text

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+
+import notebook_text
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").rglob("*.ipynb"))
 NOTEBOOKS = [p for p in NOTEBOOKS if ".ipynb_checkpoints" not in p.parts]
@@ -13,7 +14,7 @@ IDS = [str(p.relative_to(p.parents[1])) for p in NOTEBOOKS]
 
 
 def code_cells(path: Path) -> list[dict]:
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb = notebook_text.load(path)
     return [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
 
 
@@ -50,7 +51,7 @@ def test_notebook_opens_with_the_shared_setup_and_never_installs(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_opens_with_the_python3_kernel(path):
-    metadata = json.loads(path.read_text(encoding="utf-8"))["metadata"]
+    metadata = notebook_text.load(path)["metadata"]
     assert metadata.get("kernelspec", {}).get("name") == "python3"
 
 

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+import notebook_text
+
 pytestmark = pytest.mark.browser
 
 HERE = Path(__file__).resolve().parent
@@ -42,7 +44,7 @@ def _browser_test_module():
 
 def _notebook() -> str:
     """Notebook 01's setup cell, its parameters cell and the code cells of its playground section."""
-    nb = json.loads(CHAPTER.read_text(encoding="utf-8"))
+    nb = notebook_text.load(CHAPTER)
     cells, code = nb["cells"], [c for c in nb["cells"] if c["cell_type"] == "code"]
     start = next(i for i, c in enumerate(cells) if "".join(c["source"]).startswith(SECTION))
     end = next(i for i, c in enumerate(cells) if i > start and c["cell_type"] == "markdown"

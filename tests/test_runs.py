@@ -15,6 +15,7 @@ from helpers import layers, runs, train
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+import notebook_text  # noqa: E402
 import ship  # noqa: E402
 
 TINY = layers.DENSE.replace(generator=layers.DenseG(z_dim=8, hidden=(16,), slope=0.2),
@@ -97,7 +98,7 @@ def test_ship_refuses_what_is_not_a_finished_full_mode_run(full_mode, tmp_path, 
 
 def test_no_notebook_saves_into_the_shipped_folder():
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        code = "".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
+        code = "".join(notebook_text.cells(path, "code"))
         for line in code.splitlines():
             if "save_trained(" in line:
                 target = line.split("save_trained(", 1)[1].split(",", 1)[1].strip()

@@ -5,11 +5,12 @@ These checks read the stored notebooks and the README as text; they run nothing.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
+
+from notebook_text import cells
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -21,12 +22,6 @@ HISTORY = re.compile(r"first design|earlier run|an earlier|reference machine|we 
                      r"predates|design search|the old (design|run)|(?<![-\w])second run|\bprevious run\b|"
                      r"\bshipped one\b|this session|\bthis time\b|\bwas \d|was trained before|from 29 to 6|made us break",
                      re.IGNORECASE)
-
-
-def cells(path: Path, kind: str) -> list[str]:
-    """The sources of a notebook's cells of one kind."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == kind]
 
 
 def main_path_words(path: Path) -> int:
