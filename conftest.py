@@ -37,3 +37,14 @@ def pytest_xdist_auto_num_workers(config):
     from helpers.config import cpu_limit
 
     return max(1, min(4, cpu_limit()))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark as ``slow`` what takes minutes in all: every notebook cell nbval re-executes, the browser tests and the
+    simulated nbgrader class (``python -m pytest -m "not slow"`` runs the rest, the quick unit tests)."""
+    import pytest
+
+    for item in items:
+        if (item.path.suffix == ".ipynb" or item.get_closest_marker("browser")
+                or "graded" in getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
