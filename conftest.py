@@ -39,12 +39,28 @@ def pytest_xdist_auto_num_workers(config):
     return max(1, min(4, cpu_limit()))
 
 
+def _expected_seconds(path, fast_s: dict) -> float:
+    """A test file's rough cost: a notebook's stored fast-mode time (a solutions notebook: its chapter's), the class
+    and the browser tests as measured; 0 for the quick files."""
+    if path.suffix == ".ipynb":
+        return fast_s.get(path.name.split("_")[0], 20)
+    return {"test_course.py": 110, "test_jupyterlab_browser.py": 45, "test_playground_browser.py": 40}.get(path.name, 0)
+
+
 def pytest_collection_modifyitems(config, items):
     """Mark as ``slow`` what takes minutes in all: every notebook cell nbval re-executes, the browser tests and the
-    simulated nbgrader class (``python -m pytest -m "not slow"`` runs the rest, the quick unit tests)."""
+    simulated nbgrader class (``python -m pytest -m "not slow"`` runs the rest, the quick unit tests). Then order
+    the files longest first, so that with ``--dist loadfile`` (and ``--no-loadscope-reorder``, in pyproject.toml) the
+    quick files fill the end of the run on every worker instead of one long file running alone."""
+    import json
+    from pathlib import Path
+
     import pytest
 
     for item in items:
         if (item.path.suffix == ".ipynb" or item.get_closest_marker("browser")
                 or "graded" in getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    times = Path(__file__).parent / "docs" / "run_times.json"
+    fast_s = json.loads(times.read_text())["fast_s"] if times.exists() else {}
+    items.sort(key=lambda item: -_expected_seconds(item.path, fast_s))   # stable: a file's tests keep their order

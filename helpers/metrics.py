@@ -82,13 +82,23 @@ def load_classifier():
     return model, extractor
 
 
-def features_and_probabilities(images, batch: int = 100) -> tuple[np.ndarray, np.ndarray]:
+@lru_cache(maxsize=1)
+def _compiled_extractor():
+    """The feature extractor as one graph for any batch size: 3-4 times faster than calling it eagerly."""
+    import tensorflow as tf
+
+    _, extractor = load_classifier()
+    return tf.function(lambda x: extractor(x, training=False),
+                       input_signature=[tf.TensorSpec((None, 28, 28, 1), tf.float32)], autograph=False)
+
+
+def features_and_probabilities(images, batch: int = 500) -> tuple[np.ndarray, np.ndarray]:
     """Return the classifier's 64-d features and class probabilities for the images (notebook 04)."""
     x = as_tanh_images(images)
-    _, extractor = load_classifier()
+    extract = _compiled_extractor()
     feats, probs = [], []
     for i in range(0, len(x), batch):
-        f, p = extractor(x[i:i + batch], training=False)
+        f, p = extract(x[i:i + batch])
         feats.append(np.asarray(f, dtype=np.float64))
         probs.append(np.asarray(p, dtype=np.float64))
     return np.concatenate(feats), np.concatenate(probs)
@@ -118,18 +128,20 @@ def reference_statistics() -> tuple[np.ndarray, np.ndarray]:
     return statistics(features_and_probabilities(x_test)[0])
 
 
+def _fcd_of_features(feats: np.ndarray) -> float:
+    """FCD from the classifier's features of at least 100 images."""
+    if len(feats) < 100:
+        raise ValueError(f"FCD needs at least 100 images for a stable covariance, got {len(feats)}")
+    return frechet_distance(*statistics(feats), *reference_statistics())
+
+
 def fcd(images) -> float:
     """Fréchet Classifier Distance between the images and the MNIST test set (lower is better) (notebook 02)."""
-    x = as_tanh_images(images)
-    if len(x) < 100:
-        raise ValueError(f"FCD needs at least 100 images for a stable covariance, got {len(x)}")
-    mu, cov = statistics(features_and_probabilities(x)[0])
-    return frechet_distance(mu, cov, *reference_statistics())
+    return _fcd_of_features(features_and_probabilities(images)[0])
 
 
-def class_shares(images) -> dict:
-    """The classifier's view: share of each class, classes holding >= 5%, and mean confidence (notebook 02)."""
-    _, probs = features_and_probabilities(images)
+def _shares_of_probabilities(probs: np.ndarray) -> dict:
+    """Class shares, classes covered and mean confidence from the classifier's probabilities."""
     shares = np.bincount(probs.argmax(axis=1), minlength=10) / len(probs)
     return {
         "class_shares": shares,
@@ -138,9 +150,15 @@ def class_shares(images) -> dict:
     }
 
 
+def class_shares(images) -> dict:
+    """The classifier's view: share of each class, classes holding >= 5%, and mean confidence (notebook 02)."""
+    return _shares_of_probabilities(features_and_probabilities(images)[1])
+
+
 def evaluate(images) -> dict:
     """FCD, class shares, classes covered (>= 5% each) and mean confidence, for N >= 100 images (notebook 02)."""
-    return {"fcd": fcd(images), **class_shares(images)}
+    feats, probs = features_and_probabilities(images)
+    return {"fcd": _fcd_of_features(feats), **_shares_of_probabilities(probs)}
 
 
 def summary(scores: dict) -> str:
