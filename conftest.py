@@ -47,11 +47,17 @@ def _expected_seconds(path, fast_s: dict) -> float:
     return {"test_course.py": 110, "test_jupyterlab_browser.py": 45, "test_playground_browser.py": 40}.get(path.name, 0)
 
 
+def pytest_configure(config):
+    """Keep the order of the files set below: pytest-xdist would otherwise hand them out by their number of tests."""
+    if hasattr(config.option, "loadscopereorder"):   # pytest-xdist is installed
+        config.option.loadscopereorder = False
+
+
 def pytest_collection_modifyitems(config, items):
     """Mark as ``slow`` what takes minutes in all: every notebook cell nbval re-executes, the browser tests and the
     simulated nbgrader class (``python -m pytest -m "not slow"`` runs the rest, the quick unit tests). Then order
-    the files longest first, so that with ``--dist loadfile`` (and ``--no-loadscope-reorder``, in pyproject.toml) the
-    quick files fill the end of the run on every worker instead of one long file running alone."""
+    the files longest first, so that with ``--dist loadfile`` the quick files fill the end of the run on every worker
+    instead of one long file running alone."""
     import json
     from pathlib import Path
 
