@@ -68,7 +68,21 @@ def test_at_equal_time_every_projection_seed_obeys_more_and_scores_a_lower_fcd_t
     assert max(r["fcd"] for r in final["projection"]) < min(r["fcd"] for r in final["plain"])
     module.seeds_compared()
     out = capsys.readouterr().out
-    assert "| projection | 5,000 | 3 |" in out and "| plain | 2,100 | 3 |" in out
+    assert "| projection | 5,000 | 3 |" in out and "| plain | 2,100 | 3 |" in out and "| aux | 5,000 | 3 |" in out
+
+
+def test_the_auxiliary_classifier_made_no_clear_difference_at_equal_time():
+    from helpers.tricks import compare
+
+    module = benchmark("cgan_designs")
+    lines = [json.loads(line) for line in module.OUT.read_text().splitlines() if line.strip()]
+    final = {name: [r for r in lines if r.get("design") == name and r.get("of") == 5000 and r["step"] == 5000]
+             for name in ("projection", "aux")}
+    for metric in ("obedience", "fcd"):
+        c = compare([r[metric] for r in final["aux"]], [r[metric] for r in final["projection"]])
+        assert c["diff_low"] < 0 < c["diff_high"], (metric, c)      # the interval holds 0: "no clear difference"
+    d = module.aux_discriminator()
+    assert [tuple(o.shape) for o in d.outputs] == [(None, 1), (None, 10)]
 
 
 def test_the_stronger_reader_reads_real_digits_better_than_the_metrics_and_both_read_the_shipped_generator():
