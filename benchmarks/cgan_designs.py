@@ -11,6 +11,8 @@ Designs (all with notebook 03's Adam, batch 64 and weight average, the label as 
   aux         "projection" plus an auxiliary classifier (AC-GAN, Odena et al., 2017): a Dense(10) head on D's
               hidden features that D trains to read real digits' labels, and G is trained to make it read the
               label asked for (cross-entropy, weight 1, added to each player's loss)
+  cbn         "projection" with conditional batch norm in G (as in the projection discriminator's paper): each of
+              G's batch norms takes its scale and shift from a per-label table (starting at 1 and 0)
 
 A run samples batches with replacement and scores the weight average on 5,000 latents (500 of each digit):
 obedience (the share the classifier of helpers.metrics reads as the digit asked for) and FCD. Give each design
@@ -37,6 +39,32 @@ def design(name: str):
                "hidden": (layers.CondConvG(), layers.CondConvD(projection=False)),
                "projection": (layers.CGAN.generator, layers.CGAN.discriminator)}[name]
     return layers.CGAN.replace(generator=changes[0], discriminator=changes[1])
+
+
+def cbn_generator(z_dim: int = 100, n_classes: int = 10, width: int = 32, kernel: int = 4, embed: int = 50,
+                  hidden: int = 128):
+    """Notebook 04's generator with conditional batch norm: per-label scale and shift after each normalisation."""
+    import keras
+    from keras import layers
+
+    z, label = keras.Input((z_dim,), name="z"), keras.Input((), dtype="int32", name="label")
+
+    def cbn(h):
+        c, spatial = h.shape[-1], len(h.shape) == 4
+        h = layers.BatchNormalization(center=False, scale=False)(h)
+        gamma = layers.Embedding(n_classes, c, embeddings_initializer="ones")(label)
+        beta = layers.Embedding(n_classes, c, embeddings_initializer="zeros")(label)
+        if spatial:
+            gamma, beta = layers.Reshape((1, 1, c))(gamma), layers.Reshape((1, 1, c))(beta)
+        return layers.Add()([layers.Multiply()([h, gamma]), beta])
+
+    h = layers.Concatenate()([z, layers.Embedding(n_classes, embed)(label)])
+    h = layers.ReLU()(cbn(layers.Dense(hidden, use_bias=False)(h)))
+    h = layers.ReLU()(cbn(layers.Dense(7 * 7 * 2 * width, use_bias=False)(h)))
+    h = layers.Reshape((7, 7, 2 * width))(h)
+    h = layers.ReLU()(cbn(layers.Conv2DTranspose(width, kernel, strides=2, padding="same", use_bias=False)(h)))
+    out = layers.Conv2DTranspose(1, kernel, strides=2, padding="same", activation="tanh")(h)
+    return keras.Model([z, label], out, name="cbn_generator")
 
 
 def aux_discriminator():
@@ -89,8 +117,10 @@ def run(name: str, seed: int, steps: int, core: int = 0, write: bool = True) -> 
     from helpers.data import as_tanh_batch, load_mnist
 
     keras.utils.set_random_seed(seed)
-    d = design("projection" if name == "aux" else name)
+    d = design("projection" if name in ("aux", "cbn") else name)
     players = d.build()
+    if name == "cbn":
+        players = players._replace(generator=cbn_generator())
     if name == "aux":
         ema = train.ema_copy(players.generator)
         step = aux_step(players.generator, aux_discriminator(), players.g_opt, players.d_opt, ema)
@@ -121,9 +151,10 @@ def run(name: str, seed: int, steps: int, core: int = 0, write: bool = True) -> 
     return spent / (steps - 1)
 
 
-EQUAL_TIME = {"plain": 2100, "projection": 5000, "aux": 5000}
-"""Steps of the seed comparison: about 300 s of one core each (0.144, 0.060 and 0.060 s per step, from ``calibrate``:
-a step of ``aux`` measured 0.057 s beside one of ``projection`` on the other core, also 0.057 s)."""
+EQUAL_TIME = {"plain": 2100, "projection": 5000, "aux": 5000, "cbn": 4768}
+"""Steps of the seed comparison: about 300 s of one core each (0.144 and 0.060 s per step for plain and projection,
+from ``calibrate``). A step of ``aux`` measured 0.057 s beside one of ``projection`` on the other core, also 0.057 s;
+one of ``cbn`` 0.0608 s beside 0.058 s, so it gets 5,000 x 0.058 / 0.0608 steps (rounded to a multiple of 4)."""
 
 
 def seeds_compared() -> None:
@@ -142,7 +173,7 @@ def seeds_compared() -> None:
         print(f"| {name} | {EQUAL_TIME[name]:,} | {len(runs)} | {', '.join(f'{v:.2f}%' for v in ob)} | "
               f"{np.mean(ob):.2f} ± {np.std(ob, ddof=1):.2f} | {', '.join(f'{v:.2f}' for v in fcd)} | "
               f"{np.mean(fcd):.2f} ± {np.std(fcd, ddof=1):.2f} |")
-    for better, base in (("projection", "plain"), ("aux", "projection")):
+    for better, base in (("projection", "plain"), ("aux", "projection"), ("cbn", "projection")):
         for metric, scale in (("obedience", 100), ("fcd", 1)):
             c = compare([scale * r[metric] for r in final[better]], [scale * r[metric] for r in final[base]])
             print(f"{better} - {base}, {metric}: {c['diff']:+.2f} "
@@ -165,7 +196,7 @@ if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).parents[1]))
     command = sys.argv[1] if len(sys.argv) > 1 else "summary"
     if command == "calibrate":
-        for name in ("plain", "hidden", "projection", "aux"):
+        for name in ("plain", "hidden", "projection", "aux", "cbn"):
             line = {"design": name, "seed": 0, "calibration_steps": 300, "seconds_per_step": round(run(name, 0, 300, write=False), 4)}
             with OUT.open("a") as f:
                 f.write(json.dumps(line) + "\n")

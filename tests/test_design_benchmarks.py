@@ -69,6 +69,7 @@ def test_at_equal_time_every_projection_seed_obeys_more_and_scores_a_lower_fcd_t
     module.seeds_compared()
     out = capsys.readouterr().out
     assert "| projection | 5,000 | 3 |" in out and "| plain | 2,100 | 3 |" in out and "| aux | 5,000 | 3 |" in out
+    assert "| cbn | 4,768 | 3 |" in out
 
 
 def test_the_auxiliary_classifier_made_no_clear_difference_at_equal_time():
@@ -83,6 +84,26 @@ def test_the_auxiliary_classifier_made_no_clear_difference_at_equal_time():
         assert c["diff_low"] < 0 < c["diff_high"], (metric, c)      # the interval holds 0: "no clear difference"
     d = module.aux_discriminator()
     assert [tuple(o.shape) for o in d.outputs] == [(None, 1), (None, 10)]
+
+
+def test_conditional_batch_norm_obeyed_more_at_equal_time_with_no_clear_change_in_fcd():
+    import numpy as np
+
+    from helpers.tricks import compare
+
+    module = benchmark("cgan_designs")
+    lines = [json.loads(line) for line in module.OUT.read_text().splitlines() if line.strip()]
+    final = {name: [r for r in lines if r.get("design") == name and r.get("of") == steps and r["step"] == steps]
+             for name, steps in (("projection", 5000), ("cbn", module.EQUAL_TIME["cbn"]))}
+    assert min(r["obedience"] for r in final["cbn"]) > max(r["obedience"] for r in final["projection"])
+    obey = compare([r["obedience"] for r in final["cbn"]], [r["obedience"] for r in final["projection"]])
+    fcd = compare([r["fcd"] for r in final["cbn"]], [r["fcd"] for r in final["projection"]])
+    assert obey["diff_low"] > 0 and fcd["diff_low"] < 0 < fcd["diff_high"]
+    g = module.cbn_generator(width=4, hidden=8)
+    x = g([np.zeros((10, 100), "float32"), np.arange(10)], training=False).numpy()
+    assert x.shape == (10, 28, 28, 1) and np.abs(x).max() <= 1 and np.ptp(x, axis=0).max() > 0   # one z, 10 labels
+    tables = [layer for layer in g.layers if type(layer).__name__ == "Embedding"]
+    assert len(tables) == 1 + 2 * 3                     # the label's embedding, a scale and a shift per batch norm
 
 
 def test_the_stronger_reader_reads_real_digits_better_than_the_metrics_and_both_read_the_shipped_generator():
