@@ -157,23 +157,30 @@ from ``calibrate``). A step of ``aux`` measured 0.057 s beside one of ``projecti
 one of ``cbn`` 0.0608 s beside 0.058 s, so it gets 5,000 x 0.058 / 0.0608 steps (rounded to a multiple of 4)."""
 
 
-def seeds_compared() -> None:
-    """The last mark of the equal-time runs, seed by seed, and projection minus plain with Welch's 95% interval."""
+NOTEBOOK_BUDGET = {"projection": 14832, "cbn": 13500}
+"""Steps that fit notebook 04's 540 s on two cores: 0.0364 s per step for ``projection`` and 0.0400 s for ``cbn``
+(1,000 steps each, one process alone on the machine); the runs go side by side, one core each."""
+
+
+def seeds_compared(budget: dict[str, int] = EQUAL_TIME,
+                   pairs: tuple[tuple[str, str], ...] = (("projection", "plain"), ("aux", "projection"),
+                                                         ("cbn", "projection"))) -> None:
+    """The last mark of the runs of ``budget``'s steps, seed by seed, and each pair's difference with Welch's 95% interval."""
     import numpy as np
 
     from helpers.tricks import compare
 
     lines = [json.loads(line) for line in OUT.read_text().splitlines() if line.strip()]
     final = {name: sorted((r for r in lines if r.get("design") == name and r.get("of") == steps and r["step"] == steps),
-                          key=lambda r: r["seed"]) for name, steps in EQUAL_TIME.items()}
+                          key=lambda r: r["seed"]) for name, steps in budget.items()}
     print("| design | steps | seeds | obedience: each seed | mean ± sd | FCD: each seed | mean ± sd |\n"
           "|---|---|---|---|---|---|---|")
     for name, runs in final.items():
         ob, fcd = [100 * r["obedience"] for r in runs], [r["fcd"] for r in runs]
-        print(f"| {name} | {EQUAL_TIME[name]:,} | {len(runs)} | {', '.join(f'{v:.2f}%' for v in ob)} | "
+        print(f"| {name} | {budget[name]:,} | {len(runs)} | {', '.join(f'{v:.2f}%' for v in ob)} | "
               f"{np.mean(ob):.2f} ± {np.std(ob, ddof=1):.2f} | {', '.join(f'{v:.2f}' for v in fcd)} | "
               f"{np.mean(fcd):.2f} ± {np.std(fcd, ddof=1):.2f} |")
-    for better, base in (("projection", "plain"), ("aux", "projection"), ("cbn", "projection")):
+    for better, base in pairs:
         for metric, scale in (("obedience", 100), ("fcd", 1)):
             c = compare([scale * r[metric] for r in final[better]], [scale * r[metric] for r in final[base]])
             print(f"{better} - {base}, {metric}: {c['diff']:+.2f} "
@@ -207,3 +214,5 @@ if __name__ == "__main__":
         summary()
         print()
         seeds_compared()
+        print("\nAt notebook 04's budget (540 s on two cores):")
+        seeds_compared(NOTEBOOK_BUDGET, (("cbn", "projection"),))

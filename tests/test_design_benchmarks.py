@@ -106,6 +106,21 @@ def test_conditional_batch_norm_obeyed_more_at_equal_time_with_no_clear_change_i
     assert len(tables) == 1 + 2 * 3                     # the label's embedding, a scale and a shift per batch norm
 
 
+def test_at_notebook_04s_budget_conditional_batch_norm_made_no_clear_difference_so_cgan_keeps_plain_batch_norm():
+    from helpers.tricks import compare
+
+    module = benchmark("cgan_designs")
+    lines = [json.loads(line) for line in module.OUT.read_text().splitlines() if line.strip()]
+    final = {name: [r for r in lines if r.get("design") == name and r.get("of") == steps and r["step"] == steps]
+             for name, steps in module.NOTEBOOK_BUDGET.items()}
+    assert sorted(r["seed"] for r in final["cbn"]) == sorted(r["seed"] for r in final["projection"]) == [0, 1, 2]
+    for metric in ("obedience", "fcd"):
+        c = compare([r[metric] for r in final["cbn"]], [r[metric] for r in final["projection"]])
+        assert c["diff_low"] < 0 < c["diff_high"], (metric, c)      # the interval holds 0: "no clear difference"
+    generator = layers.CGAN.generator.build()
+    assert sum(type(layer).__name__ == "Embedding" for layer in generator.layers) == 1   # the label's embedding only
+
+
 def test_the_stronger_reader_reads_real_digits_better_than_the_metrics_and_both_read_the_shipped_generator():
     stored = json.loads((BENCHMARKS / "results" / "obedience_reader.json").read_text())
     series, stronger = stored["readers"]["the metric's reader (helpers.metrics)"], stored["readers"]["the stronger reader"]
