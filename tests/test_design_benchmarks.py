@@ -129,3 +129,26 @@ def test_the_stronger_reader_reads_real_digits_better_than_the_metrics_and_both_
     assert min(series["cgan_obedience"], stronger["cgan_obedience"]) > 0.99
     shipped = json.loads((BENCHMARKS.parent / "helpers" / "weights" / "SHIPPED.json").read_text())["cgan_generator.keras"]
     assert stored["generator_sha256"] == shipped["sha256"], "re-run benchmarks/obedience_reader.py on the shipped generator"
+
+
+def test_the_hidden_width_runs_change_only_the_hidden_units_and_get_the_baselines_time():
+    from dataclasses import replace
+
+    module = benchmark("dcgan_hidden")
+    wide = module.design(256)
+    assert wide.generator == replace(layers.DCGAN.generator, hidden=256)
+    assert wide.discriminator == replace(layers.DCGAN.discriminator, hidden=256)
+    assert wide.replace(generator=layers.DCGAN.generator, discriminator=layers.DCGAN.discriminator) == layers.DCGAN
+    lines = [json.loads(line) for line in module.OUT.read_text().splitlines() if line.strip()]
+    speed = {r["hidden"]: r["seconds_per_step"] for r in lines if r["calibration"]}
+    runs = [r for r in lines if not r["calibration"]]
+    assert runs and speed[128] < min(speed[r["hidden"]] for r in runs)        # wider layers cost more per step
+    for r in runs:   # equal time: the baseline's steps scaled by the two designs' step times, to a multiple of 4
+        assert r["steps"] == round(module.BASELINE_STEPS * speed[128] / speed[r["hidden"]] / 4) * 4
+        assert list(r["fcd"]) == [str(r["steps"] * k // 4) for k in (1, 2, 3, 4)]
+    from helpers.tricks import compare
+
+    base = [json.loads(line) for line in (module.OUT.parent / "tricks_mnist-10min.jsonl").read_text().splitlines()]
+    wide = compare([list(r["fcd"].values())[-1] for r in runs if r["hidden"] == 512],
+                   [r["average"]["fcd"] for r in base if r.get("trick") == "baseline"])
+    assert wide["n"] == 3 and wide["diff"] < 0 < wide["diff_high"]      # lower on average, yet no clear difference
