@@ -62,28 +62,36 @@ def run(hidden: int, seed: int, steps: int, core: int, calibrate: bool = False) 
     return line
 
 
+def baseline() -> list[dict]:
+    """The baseline's runs (`layers.DCGAN`, 17,189 steps): the design's average of benchmarks/dcgan_average.py's runs, each
+    the baseline run of A2's 10-minute harness from its seed (seeds 0-2 repeat tricks_mnist-10min.jsonl's exactly)."""
+    lines = [json.loads(x) for x in (OUT.parent / "dcgan_average.jsonl").read_text().splitlines() if x.strip()]
+    return [{"hidden": 128, "seed": r["seed"], "steps": r["steps"],
+             "fcd": {k: v["average"] for k, v in sorted(r["scores"].items(), key=lambda kv: int(kv[0]))}}
+            for r in sorted(lines, key=lambda r: r["seed"])]
+
+
 def summary() -> None:
-    """Each stored run's FCD at its quarters, beside the baseline's 10-minute runs of tricks_mnist-10min.jsonl."""
+    """Each stored run's FCD at its quarters, beside the baseline's runs, and the comparison of the last marks."""
     lines = [json.loads(x) for x in OUT.read_text().splitlines() if x.strip()] if OUT.exists() else []
     for r in (r for r in lines if r["calibration"]):
         print(f"hidden {r['hidden']}: {r['seconds_per_step']:.4f} s per step on both cores ({r['steps']} steps)")
-    base = [json.loads(x) for x in (OUT.parent / "tricks_mnist-10min.jsonl").read_text().splitlines() if x.strip()]
-    print("| hidden units | seed | steps | FCD at each quarter |\n|---|---|---|---|")
-    for r in sorted((r for r in base if r["trick"] == "baseline"), key=lambda r: r["seed"]):
-        quarters = [r["marks"][k]["fcd"] for k in sorted(r["marks"], key=int)] + [r["average"]["fcd"]]
-        print(f"| 128 (`layers.DCGAN`) | {r['seed']} | {r['steps']:,} | {', '.join(f'{v:.2f}' for v in quarters)} |")
+    base = baseline()
     runs = sorted((r for r in lines if not r["calibration"]), key=lambda r: (r["hidden"], r["seed"]))
-    for r in runs:
-        print(f"| {r['hidden']} | {r['seed']} | {r['steps']:,} | {', '.join(f'{v:.2f}' for v in r['fcd'].values())} |")
+    print("| hidden units | seed | steps | FCD at each quarter |\n|---|---|---|---|")
+    for r in base + runs:
+        name = "128 (`layers.DCGAN`)" if r["hidden"] == 128 else r["hidden"]
+        print(f"| {name} | {r['seed']} | {r['steps']:,} | {', '.join(f'{v:.2f}' for v in r['fcd'].values())} |")
     from helpers.tricks import compare
 
-    last = [r["average"]["fcd"] for r in base if r["trick"] == "baseline"]
+    last = [list(r["fcd"].values())[-1] for r in base]
     for hidden in sorted({r["hidden"] for r in runs}):
         fcd = [list(r["fcd"].values())[-1] for r in runs if r["hidden"] == hidden]
         if len(fcd) > 1:
-            c = compare(fcd, last)
-            print(f"hidden {hidden} - 128, FCD at the end: {c['diff']:+.2f} (95% interval {c['diff_low']:+.2f} to "
-                  f"{c['diff_high']:+.2f}; {len(fcd)} seeds against {len(last)})")
+            c, b = compare(fcd, last), compare(last, last)
+            print(f"hidden {hidden}: {c['mean']:.2f} ± {c['sd']:.2f} against 128: {b['mean']:.2f} ± {b['sd']:.2f}; "
+                  f"difference {c['diff']:+.2f} (95% interval {c['diff_low']:+.2f} to {c['diff_high']:+.2f}; "
+                  f"{len(fcd)} seeds against {len(last)})")
 
 
 if __name__ == "__main__":

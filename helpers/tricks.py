@@ -272,14 +272,21 @@ def build_arm(base: Design, t: Trick):
 
 
 def train_arm(base: Design, t: Trick, sample_real: Callable[[int, np.random.Generator], np.ndarray], steps: int,
-              seed: int = 0, score: Callable | None = None, marks: tuple[int, ...] = ()) -> dict:
+              seed: int = 0, score: Callable | None = None, marks: tuple[int, ...] = (),
+              decays: tuple[float, ...] = ()) -> dict:
     """Train ``base`` with trick ``t`` for ``steps`` D updates from ``seed`` on batches ``sample_real(n, rng)``; return
-    ``score(G)`` of the weight average and of the raw generator at each mark and at the end, and the time (appendix A2)."""
+    ``score(G)`` of the weight average and of the raw generator at each mark and at the end, and the time (appendix A2).
+    Each of ``decays`` keeps one more weight average of the same run, scored as ``"average <decay>"``."""
     import keras
     import tensorflow as tf
 
+    from helpers import train
+
     keras.utils.set_random_seed(seed)
     design, step = build_arm(base, t)
+    more = {f"average {d}": (d, train.ema_copy(step.generator)) for d in decays}
+    update_more = tf.function(lambda: [train.update_average(a, step.generator, step.g_opt.iterations, d)
+                                       for d, a in more.values()])
     rng, noise = np.random.default_rng(seed), tf.random.Generator.from_seed(seed)
     batch, z_dim, spent, scores = design.batch_size, design.z_dim, 0.0, {}
     for s in range(1, steps + 1):
@@ -290,8 +297,11 @@ def train_arm(base: Design, t: Trick, sample_real: Callable[[int, np.random.Gene
             float(losses["d_loss"])   # the first calls compile: not counted
         else:
             spent += time.perf_counter() - t0
+        if more and s % t.d_steps == 0:
+            update_more()
         if score is not None and (s in marks or s == steps):
-            scores[s] = {"average": score(step.ema), "raw": score(step.generator)}
+            scores[s] = {"average": score(step.ema), "raw": score(step.generator),
+                         **{name: score(a) for name, (_, a) in more.items()}}
     return {"steps": steps, "seconds": spent, "seconds_per_step": spent / max(steps - t.d_steps, 1), "scores": scores,
             "final_d_loss": float(losses["d_loss"])}
 

@@ -67,6 +67,18 @@ def test_a_step_repeats_exactly_from_the_same_seed():
     assert runs[0] == runs[1]
 
 
+def test_more_averages_leave_the_run_alone_and_one_with_the_designs_decay_is_its_average():
+    def run(decays):
+        return tricks.train_arm(SMALL, tricks.Trick(), toy.sample_ring, 40, seed=3, marks=(20,), decays=decays,
+                                score=lambda g: float(np.mean(toy.generate(g, 200, seed=1))))["scores"]
+
+    alone, beside = run(()), run((0.9, 0.5))
+    for mark in (20, 40):
+        assert {k: beside[mark][k] for k in ("average", "raw")} == alone[mark]
+        assert beside[mark]["average 0.9"] == pytest.approx(alone[mark]["average"], abs=1e-6)   # SMALL's decay
+        assert beside[mark]["average 0.5"] != pytest.approx(alone[mark]["average"], abs=1e-4)
+
+
 def test_augmentation_shifts_and_blanks_with_the_background_and_passes_gradients():
     import tensorflow as tf
 
