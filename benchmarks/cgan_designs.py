@@ -2,6 +2,7 @@
 
     python benchmarks/cgan_designs.py calibrate          # seconds per step of each design, on one core (about 3 minutes)
     python benchmarks/cgan_designs.py run DESIGN SEED STEPS   # one run on one core, scored at every quarter of STEPS
+    python benchmarks/cgan_designs.py run DESIGN SEED STEPS CORE DECAY ...   # the same run, scoring other averages
     python benchmarks/cgan_designs.py summary            # the stored marks, and the seeds compared at equal time
 
 Designs (all with notebook 03's Adam, batch 64 and weight average, the label as an image plane in D):
@@ -104,14 +105,16 @@ def aux_step(generator, discriminator, g_opt, d_opt, ema, weight: float = 1.0):
     return step
 
 
-def run(name: str, seed: int, steps: int, core: int = 0, write: bool = True) -> float:
-    """Train design ``name`` from ``seed`` for ``steps`` on one core; score at every quarter; return seconds per step."""
+def run(name: str, seed: int, steps: int, core: int = 0, write: bool = True, decays: tuple[float, ...] = ()) -> float:
+    """Train design ``name`` from ``seed`` for ``steps`` on one core; score at every quarter; return seconds per step.
+    With ``decays``, score instead further weight averages of the same run, as designs ``name@decay``."""
     os.sched_setaffinity(0, {core})
     import helpers
 
     helpers.setup(seed=0, verbose=False)
     import keras
     import numpy as np
+    import tensorflow as tf
 
     from helpers import metrics, train
     from helpers.data import as_tanh_batch, load_mnist
@@ -127,6 +130,9 @@ def run(name: str, seed: int, steps: int, core: int = 0, write: bool = True) -> 
     else:
         step = train.make_step(d, players)
         ema = step.ema
+    more = {f"{name}@{decay}": (decay, train.ema_copy(players.generator)) for decay in decays}
+    update_more = tf.function(lambda: [train.update_average(a, players.generator, players.g_opt.iterations, decay)
+                                       for decay, a in more.values()])
     (x, y), _ = load_mnist()
     rng, noise = np.random.default_rng(seed), np.random.default_rng(seed + 100)
     z_eval, asked = np.random.default_rng(2).normal(size=(5000, d.z_dim)).astype("float32"), np.arange(5000) % 10
@@ -140,14 +146,18 @@ def run(name: str, seed: int, steps: int, core: int = 0, write: bool = True) -> 
             float(out["d_loss"])             # the first call compiles: not counted
         else:
             spent += time.perf_counter() - t0
+        if more:
+            update_more()
         if write and s % (steps // 4) == 0:
-            samples = ema.predict([z_eval, asked], batch_size=500, verbose=0)
-            read = metrics.features_and_probabilities(samples)[1].argmax(axis=1)
-            line = {"design": name, "seed": seed, "step": s, "of": steps, "obedience": float(np.mean(read == asked)),
-                    "fcd": round(metrics.fcd(samples), 3), "train_seconds": round(spent, 1)}
-            with OUT.open("a") as f:
-                f.write(json.dumps(line) + "\n")
-            print(line, flush=True)
+            for design_name, average in ({n: a for n, (_, a) in more.items()} or {name: ema}).items():
+                samples = average.predict([z_eval, asked], batch_size=500, verbose=0)
+                read = metrics.features_and_probabilities(samples)[1].argmax(axis=1)
+                line = {"design": design_name, "seed": seed, "step": s, "of": steps,
+                        "obedience": float(np.mean(read == asked)), "fcd": round(metrics.fcd(samples), 3),
+                        "train_seconds": round(spent, 1)}
+                with OUT.open("a") as f:
+                    f.write(json.dumps(line) + "\n")
+                print(line, flush=True)
     return spent / (steps - 1)
 
 
@@ -209,7 +219,8 @@ if __name__ == "__main__":
                 f.write(json.dumps(line) + "\n")
             print(line)
     elif command == "run":
-        run(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]) if len(sys.argv) > 5 else 0)
+        run(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]) if len(sys.argv) > 5 else 0,
+            decays=tuple(map(float, sys.argv[6:])))
     else:
         summary()
         print()
