@@ -2,13 +2,15 @@
 
     python benchmarks/dcgan_hidden.py calibrate HIDDEN ...        # seconds per step on both cores, alone on the machine
     python benchmarks/dcgan_hidden.py run HIDDEN SEED STEPS CORE  # one run on one core, scored at every quarter
-    python benchmarks/dcgan_hidden.py summary                     # the stored runs beside A2's 10-minute baseline
+    python benchmarks/dcgan_hidden.py summary                     # the stored runs beside layers.DCGAN's own runs
 
 `layers.DCGAN` has a Dense(128) hidden layer in each network; HIDDEN replaces 128 in both. Each run is
 `helpers.tricks.train_arm` with the baseline trick, the batches, latents and metric (FCD of 5,000 samples of the
-weight average) of `benchmarks/tricks.py mnist-10min`, so its marks compare with the baseline's stored there.
-The fair number of steps is the baseline's 17,189 times the ratio of the two designs' seconds per step, both
-calibrated in one session. Results go to benchmarks/results/dcgan_hidden.jsonl, one line per run or calibration.
+weight average) of `benchmarks/tricks.py mnist-10min`. STEPS, worked out by hand, is the baseline's 17,189 times the
+ratio of the two designs' seconds per step, both calibrated in one session, rounded to a multiple of 4; the runs
+are launched by hand, two at a time, one per core. `summary` sets them beside `layers.DCGAN`'s runs in
+dcgan_average.jsonl (seeds 0-7; seeds 0-2 identical to A2's stored baseline runs). Results go to
+benchmarks/results/dcgan_hidden.jsonl, one line per run or calibration.
 """
 
 from __future__ import annotations
