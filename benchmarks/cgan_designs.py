@@ -197,6 +197,31 @@ def seeds_compared(budget: dict[str, int] = EQUAL_TIME,
                   f"(95% interval {c['diff_low']:+.2f} to {c['diff_high']:+.2f})")
 
 
+def averages_compared(name: str = "projection", steps: int = 14832, base: float = 0.999, other: float = 0.9995) -> None:
+    """Two weight averages of the same runs (``run ... CORE DECAY ...``), pair by pair at every quarter: the change in
+    obedience and FCD from the ``base`` average, with the 95% interval of the mean paired difference."""
+    import numpy as np
+
+    from helpers.tricks import t_975
+
+    lines = [json.loads(line) for line in OUT.read_text().splitlines() if line.strip()]
+    marks = {(r["design"], r["seed"], r["step"]): r for r in lines if r.get("of") == steps and "@" in r.get("design", "")}
+    seeds = sorted({seed for (design, seed, _) in marks if design == f"{name}@{other}"})
+    if not seeds:
+        return
+    print(f"{name}, {steps:,} steps, seeds {seeds}: average {other} against {base}, pair by pair (95% interval)")
+    print("| step | obedience, each seed | change | FCD, each seed | change |\n|---|---|---|---|---|")
+    for step in (steps * k // 4 for k in (1, 2, 3, 4)):
+        pairs = [(marks[f"{name}@{other}", s, step], marks[f"{name}@{base}", s, step]) for s in seeds]
+        cells = []
+        for metric, scale, digits in (("obedience", 100, 2), ("fcd", 1, 2)):
+            d = np.array([scale * (a[metric] - b[metric]) for a, b in pairs])
+            half = t_975(len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
+            cells += [", ".join(f"{scale * a[metric]:.{digits}f} / {scale * b[metric]:.{digits}f}" for a, b in pairs),
+                      f"{d.mean():+.2f} ({d.mean() - half:+.2f} to {d.mean() + half:+.2f})"]
+        print(f"| {step:,} | " + " | ".join(cells) + " |")
+
+
 def summary() -> None:
     """The stored marks, design by design."""
     lines = [json.loads(line) for line in OUT.read_text().splitlines() if line.strip()]
@@ -227,3 +252,5 @@ if __name__ == "__main__":
         seeds_compared()
         print("\nAt notebook 04's budget (540 s on two cores):")
         seeds_compared(NOTEBOOK_BUDGET, (("cbn", "projection"),))
+        print()
+        averages_compared()
