@@ -182,3 +182,21 @@ def test_at_notebook_03s_budget_a_longer_average_helps_beyond_the_pairs_spread_a
     assert longer.mean() + half(longer) < 0 < shorter.mean() - half(shorter)   # both beyond the pairs' spread
     assert round(longer.mean(), 2) == -0.06 and np.sum(longer < 0) == 7 and longer.max() < 0.01
     assert layers.DCGAN.ema_decay == 0.999   # not adopted until the series is re-run with it (benchmarks/README.md)
+
+
+def test_the_conditional_runs_averages_repeat_the_stored_runs_and_a_longer_one_scores_a_worse_fcd_there():
+    module = benchmark("cgan_designs")
+    lines = [json.loads(line) for line in module.OUT.read_text().splitlines() if line.strip()]
+    steps = module.NOTEBOOK_BUDGET["projection"]
+    mark = {(r["design"], r["seed"], r["step"]): r for r in lines if r.get("of") == steps}
+    seeds = sorted({s for (d, s, _) in mark if d == "projection@0.9995"})
+    assert seeds == [0, 1, 2, 3]
+    for (design, seed, step), r in mark.items():   # the 0.999 average is the design's: the stored run, repeated
+        if design == "projection" and ("projection@0.999", seed, step) in mark:
+            again = mark["projection@0.999", seed, step]
+            assert (again["obedience"], again["fcd"]) == (r["obedience"], r["fcd"])
+    longer = np.array([mark["projection@0.9995", s, steps]["fcd"] - mark["projection@0.999", s, steps]["fcd"]
+                       for s in seeds])
+    half = t_975(len(longer) - 1) * longer.std(ddof=1) / np.sqrt(len(longer))
+    assert longer.mean() - half > 0 and round(longer.mean(), 2) == 0.09 and (longer > 0).all()   # worse every seed
+    assert layers.CGAN.ema_decay == 0.999
