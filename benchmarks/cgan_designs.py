@@ -200,9 +200,8 @@ def seeds_compared(budget: dict[str, int] = EQUAL_TIME,
 def averages_compared(name: str = "projection", steps: int = 14832, base: float = 0.999, other: float = 0.9995) -> None:
     """Two weight averages of the same runs (``run ... CORE DECAY ...``), pair by pair at every quarter: the change in
     obedience and FCD from the ``base`` average, with the 95% interval of the mean paired difference."""
-    import numpy as np
 
-    from helpers.tricks import t_975
+    from helpers.tricks import compare_pairs
 
     lines = [json.loads(line) for line in OUT.read_text().splitlines() if line.strip()]
     marks = {(r["design"], r["seed"], r["step"]): r for r in lines if r.get("of") == steps and "@" in r.get("design", "")}
@@ -215,10 +214,9 @@ def averages_compared(name: str = "projection", steps: int = 14832, base: float 
         pairs = [(marks[f"{name}@{other}", s, step], marks[f"{name}@{base}", s, step]) for s in seeds]
         cells = []
         for metric, scale, digits in (("obedience", 100, 2), ("fcd", 1, 2)):
-            d = np.array([scale * (a[metric] - b[metric]) for a, b in pairs])
-            half = t_975(len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
+            c = compare_pairs([scale * a[metric] for a, _ in pairs], [scale * b[metric] for _, b in pairs])
             cells += [", ".join(f"{scale * a[metric]:.{digits}f} / {scale * b[metric]:.{digits}f}" for a, b in pairs),
-                      f"{d.mean():+.2f} ({d.mean() - half:+.2f} to {d.mean() + half:+.2f})"]
+                      f"{c['diff']:+.2f} ({c['diff_low']:+.2f} to {c['diff_high']:+.2f})"]
         print(f"| {step:,} | " + " | ".join(cells) + " |")
 
 

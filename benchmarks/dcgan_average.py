@@ -55,7 +55,7 @@ def run_seeds(seeds: list[int], core: int) -> None:
 
 def summary() -> None:
     """Each average's FCD at every quarter (mean ± sd over seeds) and its difference from the 0.999 average, pair by pair."""
-    from helpers.tricks import t_975
+    from helpers.tricks import compare_pairs
 
     runs = sorted((json.loads(x) for x in OUT.read_text().splitlines() if x.strip()), key=lambda r: r["seed"])
     arms = ["raw", "average 0.998", "average", *(f"average {d}" for d in DECAYS[1:])]
@@ -70,9 +70,8 @@ def summary() -> None:
             v = np.array([r["scores"][mark][arm] for r in runs])
             cell = f"{v.mean():.2f} ± {v.std(ddof=1):.2f}"
             if arm != "average":
-                d = v - base
-                half = t_975(len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
-                cell += f" ({d.mean():+.2f}, {d.mean() - half:+.2f} to {d.mean() + half:+.2f})"
+                c = compare_pairs(v, base)
+                cell += f" ({c['diff']:+.2f}, {c['diff_low']:+.2f} to {c['diff_high']:+.2f})"
             cells.append(cell)
         print(f"| {int(mark):,} | " + " | ".join(cells) + " |")
     last = str(STEPS)

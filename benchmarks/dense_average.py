@@ -48,7 +48,7 @@ def run_seed(seed: int, core: int) -> None:
 
 def summary() -> None:
     """Mean and spread of each arm at every mark, and the paired difference with its 95% interval."""
-    from helpers.tricks import t_975
+    from helpers.tricks import compare_pairs
 
     runs = [json.loads(line) for line in OUT.read_text().splitlines() if line.strip()]
     print(f"{len(runs)} seeds; FCD of 5,000 samples (mean ± sd over seeds); average minus raw, pair by pair, 95% interval")
@@ -56,10 +56,9 @@ def summary() -> None:
     for mark in runs[0]["scores"]:
         avg = np.array([r["scores"][mark]["average"] for r in runs])
         raw = np.array([r["scores"][mark]["raw"] for r in runs])
-        d = avg - raw
-        half = t_975(len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+        c = compare_pairs(avg, raw)
         print(f"| {int(mark):,} | {avg.mean():.2f} ± {avg.std(ddof=1):.2f} | {raw.mean():.2f} ± {raw.std(ddof=1):.2f} | "
-              f"{d.mean():+.2f} ({d.mean() - half:+.2f} to {d.mean() + half:+.2f}) | "
+              f"{c['diff']:+.2f} ({c['diff_low']:+.2f} to {c['diff_high']:+.2f}) | "
               f"{(avg / raw).min():.2f} to {(avg / raw).max():.2f} |")
 
 

@@ -17,7 +17,7 @@ from helpers.layers import DCGAN, Adam, Design
 from helpers.toy import MLP
 
 __all__ = ["Trick", "TRICKS", "trick", "MNIST_BASE", "RING_BASE", "RING_TRICKS", "make_tricks_step", "train_arm",
-           "compare", "summarise", "markdown", "t_975"]
+           "compare", "compare_pairs", "summarise", "markdown", "t_975"]
 
 LOSSES = ("gan", "hinge")
 
@@ -339,6 +339,13 @@ def compare(values: list[float], baseline: list[float]) -> dict:
     return {"n": len(a), "mean": a.mean(), "sd": sd_a, "low": a.mean() - t_975(len(a) - 1) * sd_a / np.sqrt(len(a)),
             "high": a.mean() + t_975(len(a) - 1) * sd_a / np.sqrt(len(a)), "diff": diff,
             "diff_low": diff - half, "diff_high": diff + half}
+
+
+def compare_pairs(values: list[float], baseline: list[float]) -> dict:
+    """The mean of ``values`` minus ``baseline``, pair by pair (two scores of the same run), with its 95% interval."""
+    d = np.asarray(values, float) - np.asarray(baseline, float)
+    half = t_975(len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan
+    return {"n": len(d), "diff": d.mean(), "diff_low": d.mean() - half, "diff_high": d.mean() + half}
 
 
 def summarise(runs: list[dict], kind: str) -> list[dict]:

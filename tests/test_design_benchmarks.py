@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from helpers import layers
-from helpers.tricks import t_975
+from helpers.tricks import compare_pairs
 
 N_WIDE, N_AVERAGE = 5, 8   # seeds stored so far of the 512-unit runs and of the averaged baseline runs
 
@@ -176,11 +176,11 @@ def test_at_notebook_03s_budget_a_longer_average_helps_beyond_the_pairs_spread_a
         first = next(iter(run["scores"].values()))
         assert first["average 0.998"] == first["average"] == first["average 0.9995"]
     end = [r["scores"]["17189"] for r in runs]
-    longer = np.array([e["average 0.9995"] - e["average"] for e in end])
-    shorter = np.array([e["average 0.998"] - e["average"] for e in end])
-    half = lambda d: t_975(len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))   # noqa: E731
-    assert longer.mean() + half(longer) < 0 < shorter.mean() - half(shorter)   # both beyond the pairs' spread
-    assert round(longer.mean(), 2) == -0.06 and np.sum(longer < 0) == 7 and longer.max() < 0.01
+    design = [e["average"] for e in end]
+    longer, shorter = compare_pairs([e["average 0.9995"] for e in end], design), compare_pairs([e["average 0.998"] for e in end], design)
+    assert longer["diff_high"] < 0 < shorter["diff_low"]                       # both beyond the pairs' spread
+    each = np.array([e["average 0.9995"] for e in end]) - design
+    assert round(longer["diff"], 2) == -0.06 and np.sum(each < 0) == 7 and each.max() < 0.01
     assert layers.DCGAN.ema_decay == 0.999   # not adopted until the series is re-run with it (benchmarks/README.md)
 
 
@@ -195,8 +195,7 @@ def test_the_conditional_runs_averages_repeat_the_stored_runs_and_a_longer_one_s
         if design == "projection" and ("projection@0.999", seed, step) in mark:
             again = mark["projection@0.999", seed, step]
             assert (again["obedience"], again["fcd"]) == (r["obedience"], r["fcd"])
-    longer = np.array([mark["projection@0.9995", s, steps]["fcd"] - mark["projection@0.999", s, steps]["fcd"]
-                       for s in seeds])
-    half = t_975(len(longer) - 1) * longer.std(ddof=1) / np.sqrt(len(longer))
-    assert longer.mean() - half > 0 and round(longer.mean(), 2) == 0.09 and (longer > 0).all()   # worse every seed
+    longer, base = ([mark[f"projection@{decay}", s, steps]["fcd"] for s in seeds] for decay in (0.9995, 0.999))
+    c = compare_pairs(longer, base)
+    assert c["diff_low"] > 0 and round(c["diff"], 2) == 0.09 and all(a > b for a, b in zip(longer, base))   # every seed
     assert layers.CGAN.ema_decay == 0.999
