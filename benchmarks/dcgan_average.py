@@ -3,7 +3,7 @@
     python benchmarks/dcgan_average.py            # the seeds not yet stored, one worker per core: about 17 minutes a pair
     python benchmarks/dcgan_average.py summary    # the table from the stored results
 
-Each seed is appendix A2's 10-minute baseline run (`benchmarks/tricks.py mnist-10min`: `layers.DCGAN`, its
+Each seed is appendix A2's 10-minute baseline run (`benchmarks/tricks.py mnist-10min`: `tricks.MNIST_BASE`, its
 17,189 steps, the same batches, latents and FCD of 5,000 samples) keeping, beside the design's weight average
 (decay 0.999), two more averages of the same generator with decays 0.998 and 0.9995 (each with the warm-up of
 appendix A1, min(decay, (1 + t) / (10 + t)) after t steps). At every quarter of the steps the raw generator and
@@ -61,7 +61,7 @@ def summary() -> None:
     arms = ["raw", "average 0.998", "average", *(f"average {d}" for d in DECAYS[1:])]
     print(f"{len(runs)} seeds ({', '.join(str(r['seed']) for r in runs)}); FCD of 5,000 samples, mean ± sd; "
           "change from the 0.999 average pair by pair (95% interval)")
-    print("| steps | " + " | ".join(a.replace("average", "decay") if a != "average" else "decay 0.999 (`layers.DCGAN`)"
+    print("| steps | " + " | ".join((a.replace("average", "decay") + (" (`layers.DCGAN`)" if a == "average 0.9995" else "")) if a != "average" else "decay 0.999 (A2's baseline)"
                                     for a in arms) + " |\n|---|" + "---|" * len(arms))
     for mark in runs[0]["scores"]:
         cells = []

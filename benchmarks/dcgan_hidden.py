@@ -2,13 +2,14 @@
 
     python benchmarks/dcgan_hidden.py calibrate HIDDEN ...        # seconds per step on both cores, alone on the machine
     python benchmarks/dcgan_hidden.py run HIDDEN SEED STEPS CORE  # one run on one core, scored at every quarter
-    python benchmarks/dcgan_hidden.py summary                     # the stored runs beside layers.DCGAN's own runs
+    python benchmarks/dcgan_hidden.py summary                     # the stored runs beside the baseline's own runs
 
-`layers.DCGAN` has a Dense(128) hidden layer in each network; HIDDEN replaces 128 in both. Each run is
+A2's baseline on digits (`tricks.MNIST_BASE`: notebook 03's DCGAN with the weight average's decay at 0.999) has a
+Dense(128) hidden layer in each network; HIDDEN replaces 128 in both. Each run is
 `helpers.tricks.train_arm` with the baseline trick, the batches, latents and metric (FCD of 5,000 samples of the
 weight average) of `benchmarks/tricks.py mnist-10min`. STEPS, worked out by hand, is the baseline's 17,189 times the
 ratio of the two designs' seconds per step, both calibrated in one session, rounded to a multiple of 4; the runs
-are launched by hand, two at a time, one per core. `summary` sets them beside `layers.DCGAN`'s runs in
+are launched by hand, two at a time, one per core. `summary` sets them beside the baseline's runs in
 dcgan_average.jsonl (seeds 0-7; seeds 0-2 identical to A2's stored baseline runs). Results go to
 benchmarks/results/dcgan_hidden.jsonl, one line per run or calibration.
 """
@@ -25,13 +26,13 @@ BASELINE_STEPS = 17189   # benchmarks/tricks.py mnist-10min: the baseline's step
 
 
 def design(hidden: int):
-    """Notebook 03's DCGAN with ``hidden`` units in each network's hidden Dense layer."""
+    """A2's baseline on digits (notebook 03's DCGAN, decay 0.999) with ``hidden`` units in each hidden Dense layer."""
     from dataclasses import replace
 
-    from helpers import layers
+    from helpers.tricks import MNIST_BASE
 
-    return layers.DCGAN.replace(generator=replace(layers.DCGAN.generator, hidden=hidden),
-                                discriminator=replace(layers.DCGAN.discriminator, hidden=hidden))
+    return MNIST_BASE.replace(generator=replace(MNIST_BASE.generator, hidden=hidden),
+                              discriminator=replace(MNIST_BASE.discriminator, hidden=hidden))
 
 
 def run(hidden: int, seed: int, steps: int, core: int, calibrate: bool = False) -> dict:
@@ -65,7 +66,7 @@ def run(hidden: int, seed: int, steps: int, core: int, calibrate: bool = False) 
 
 
 def baseline() -> list[dict]:
-    """The baseline's runs (`layers.DCGAN`, 17,189 steps): the design's average of benchmarks/dcgan_average.py's runs, each
+    """The baseline's runs (`tricks.MNIST_BASE`, 17,189 steps): the design's average of benchmarks/dcgan_average.py's runs, each
     the baseline run of A2's 10-minute harness from its seed (seeds 0-2 repeat tricks_mnist-10min.jsonl's exactly)."""
     lines = [json.loads(x) for x in (OUT.parent / "dcgan_average.jsonl").read_text().splitlines() if x.strip()]
     return [{"hidden": 128, "seed": r["seed"], "steps": r["steps"],
@@ -82,7 +83,7 @@ def summary() -> None:
     runs = sorted((r for r in lines if not r["calibration"]), key=lambda r: (r["hidden"], r["seed"]))
     print("| hidden units | seed | steps | FCD at each quarter |\n|---|---|---|---|")
     for r in base + runs:
-        name = "128 (`layers.DCGAN`)" if r["hidden"] == 128 else r["hidden"]
+        name = "128 (baseline)" if r["hidden"] == 128 else r["hidden"]
         print(f"| {name} | {r['seed']} | {r['steps']:,} | {', '.join(f'{v:.2f}' for v in r['fcd'].values())} |")
     from helpers.tricks import compare
 

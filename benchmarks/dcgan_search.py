@@ -4,7 +4,7 @@
 
 Each argument after the step count is one candidate: changes to helpers.layers.DCGAN written as keyword
 arguments (G=dict(...) and D=dict(...) for the builders; lr, beta_1, beta_2, batch_size, real_label; ema for
-the weight average's decay; decay=True for a learning rate falling linearly to 0 over the second half;
+the weight average's decay (0.999 unless given); decay=True for a learning rate falling linearly to 0 over the second half;
 sim=True for simultaneous G and D updates from one forward pass). Prints FCD, classes and confidence of the
 weight-averaged generator at half and all of the steps, and the images/second it saw (only comparable
 between runs that had the machine to themselves).

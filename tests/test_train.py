@@ -259,7 +259,7 @@ def test_the_design_sets_the_weight_average_and_the_batch_size_and_the_average_l
     ema = step.ema
     for a, b in zip(ema.get_weights(), players.generator.get_weights()):
         np.testing.assert_array_equal(a, b)
-    assert step.settings["ema_decay"] == 0.999 and step.batch_size == 32
+    assert step.settings["ema_decay"] == layers.DCGAN.ema_decay and step.batch_size == 32
     assert train.make_step(TINY_DCGAN.replace(ema_decay=None), TINY_DCGAN.build()).ema is None
     history = train.train_gan(step, small_images[:64], epochs=1, verbose=False)
     assert history.steps == 2
