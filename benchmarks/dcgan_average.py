@@ -61,8 +61,9 @@ def summary() -> None:
     arms = ["raw", "average 0.998", "average", *(f"average {d}" for d in DECAYS[1:])]
     print(f"{len(runs)} seeds ({', '.join(str(r['seed']) for r in runs)}); FCD of 5,000 samples, mean ± sd; "
           "change from the 0.999 average pair by pair (95% interval)")
-    print("| steps | " + " | ".join((a.replace("average", "decay") + (" (`layers.DCGAN`)" if a == "average 0.9995" else "")) if a != "average" else "decay 0.999 (A2's baseline)"
-                                    for a in arms) + " |\n|---|" + "---|" * len(arms))
+    names = {"average": "decay 0.999 (A2's baseline)", "average 0.9995": "decay 0.9995 (`layers.DCGAN`)"}
+    print("| steps | " + " | ".join(names.get(a, a.replace("average", "decay")) for a in arms)
+          + " |\n|---|" + "---|" * len(arms))
     for mark in runs[0]["scores"]:
         cells = []
         base = np.array([r["scores"][mark]["average"] for r in runs])

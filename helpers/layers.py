@@ -421,8 +421,8 @@ the paper's settings: Adam(1e-4, beta_1 0, beta_2 0.9), 5 critic steps per gener
 FASHION = DCGAN
 """Notebook 07's design for Fashion-MNIST: notebook 03's, unchanged (07's runs stop before step 8,990, where the
 weight average's warm-up (1 + t)/(10 + t) reaches 0.999, so decays of 0.999 and 0.9995 give the same average there);
-of the changes compared in
-benchmarks/fashion.py (wider, no Dense layer, a lower learning rate) none scored better in the same time."""
+of the changes compared in benchmarks/fashion.py (wider, no Dense layer, a lower learning rate) none scored better
+in the same time."""
 
 OWN_IMAGES = DCGAN
 """Notebook 07's design for a folder of images: notebook 03's, unchanged but for the image shape, set with
